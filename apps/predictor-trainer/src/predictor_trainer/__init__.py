@@ -1,0 +1,1 @@
+"""Train nanogpt-dag to predict executable arithmetic DAGs from text."""

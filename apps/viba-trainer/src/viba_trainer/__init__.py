@@ -1,0 +1,1 @@
+"""Learn Python -> Viba translation from an empty experience table, offline by default."""

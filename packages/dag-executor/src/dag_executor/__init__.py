@@ -1,0 +1,1 @@
+"""Exact arithmetic expression IR, fixed-size DAG tensors and a differentiable float64 executor."""

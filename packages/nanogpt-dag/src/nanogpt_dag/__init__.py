@@ -1,0 +1,1 @@
+"""A nanoGPT-style transformer with a DAG predictor head that learns executable arithmetic DAGs."""

@@ -1,0 +1,1 @@
+"""A differentiable lambda-calculus machine for a small Lisp, checked against a reference interpreter."""
