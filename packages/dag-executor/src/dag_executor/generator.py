@@ -1,0 +1,150 @@
+"""Seeded random expression trees with disjoint train / val / test splits.
+
+Every example is a function of ``(seed, split, index)`` alone: it draws from its own
+``random.Random`` stream whose integer seed ``((seed * 2**64 + index) * 3 + split_id)`` differs for
+every triple, so the splits never share a stream. On top of that each *expression* belongs to
+exactly one split: its normalised text is hashed (BLAKE2b) to a number in [0, 1) that is compared
+with ``split_fractions``, and a generator only emits expressions of its own split (it redraws,
+from the same stream, otherwise). So train, val and test never overlap, by construction.
+
+Trees are random binary trees over 1..max_numbers numbers whose split points are uniform, so they
+are balanced, unbalanced or chains; each internal node is one of ``+ - * /`` drawn from
+``operation_weights``; a subtree may be negated and a number may be negative.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Literal
+
+from dag_executor.config import DEFAULT_CONFIG, DagConfig
+from dag_executor.errors import DagError
+from dag_executor.ir import Add, Expr, Mul, Neg, Number, Recip, normalize
+from dag_executor.parser import parse_expression
+from dag_executor.tensors import expression_to_dag
+
+Split = Literal["train", "val", "test"]
+SPLITS: tuple[Split, ...] = ("train", "val", "test")
+_OPERATIONS = ("+", "-", "*", "/")
+
+
+def split_of(expr: Expr, split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> Split:
+    """The split a (normalised) expression belongs to, from a hash of its text."""
+    digest = hashlib.blake2b(str(expr).encode(), digest_size=8).digest()
+    position = int.from_bytes(digest, "big") / 2**64
+    edge = 0.0
+    for split, fraction in zip(SPLITS, split_fractions, strict=True):
+        edge += fraction
+        if position < edge:
+            return split
+    return SPLITS[-1]
+
+
+class ExpressionGenerator:
+    """Random arithmetic expressions that fit a DagConfig, deterministic per (seed, split, index).
+
+    Args:
+        config: depth and digit limits; every expression converts with ``expression_to_dag``.
+        split: "train", "val" or "test".
+        seed: base seed (>= 0).
+        operation_weights: relative frequency of "+", "-", "*", "/" (missing ones are 0).
+        min_numbers, max_numbers: numbers per expression (default 2 .. depth + 1).
+        negative_probability: chance that a number is negative.
+        negation_probability: chance that a subtree of two or more numbers is negated.
+        split_fractions: the share of all expressions that belongs to train, val and test.
+
+    ``sample(index)`` returns ``(text, expr)``: the text as a person would write it and its
+    normalised IR (``normalize(parse_expression(text)) == expr``). Iterating yields
+    ``sample(0), sample(1), ...``.
+    """
+
+    def __init__(
+        self,
+        config: DagConfig = DEFAULT_CONFIG,
+        split: Split = "train",
+        seed: int = 0,
+        *,
+        operation_weights: Mapping[str, float] | None = None,
+        min_numbers: int = 2,
+        max_numbers: int | None = None,
+        negative_probability: float = 0.2,
+        negation_probability: float = 0.1,
+        split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    ) -> None:
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        if seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        weights = dict.fromkeys(_OPERATIONS, 1.0) if operation_weights is None else {}
+        for op, weight in (operation_weights or {}).items():
+            if op not in _OPERATIONS:
+                raise ValueError(f"unknown operation {op!r}; choose from {_OPERATIONS}")
+            weights[op] = float(weight)
+        self.max_numbers = config.num_initial if max_numbers is None else max_numbers
+        if not 1 <= min_numbers <= self.max_numbers <= config.num_initial:
+            raise ValueError(
+                f"need 1 <= min_numbers <= max_numbers <= depth + 1 = {config.num_initial}, "
+                f"got {min_numbers} and {self.max_numbers}"
+            )
+        if self.max_numbers > 1 and sum(weights.values()) <= 0:
+            raise ValueError("operation_weights must give some operation a positive weight")
+        if split_fractions[SPLITS.index(split)] <= 0:
+            raise ValueError(f"split {split!r} has no share in split_fractions={split_fractions}")
+        self.config = config
+        self.split = split
+        self.seed = seed
+        self.min_numbers = min_numbers
+        self.operations = [op for op in _OPERATIONS if weights.get(op, 0) > 0]
+        self.weights = [weights[op] for op in self.operations]
+        self.negative_probability = negative_probability
+        self.negation_probability = negation_probability
+        self.split_fractions = split_fractions
+
+    def _stream(self, index: int) -> random.Random:
+        if index < 0:
+            raise IndexError(f"index must be >= 0, got {index}")
+        return random.Random((self.seed * 2**64 + index) * 3 + SPLITS.index(self.split))
+
+    def sample(self, index: int) -> tuple[str, Expr]:
+        """The example number ``index`` of this (seed, split): ``(text, normalised expr)``."""
+        rng = self._stream(index)
+        while True:
+            count = rng.randint(self.min_numbers, self.max_numbers)
+            text = str(self._tree(rng, count))
+            try:
+                expr = normalize(parse_expression(text))
+                expression_to_dag(expr, self.config)
+            except DagError:  # e.g. a division by an expression equal to 0: draw again
+                continue
+            if split_of(expr, self.split_fractions) == self.split:
+                return text, expr
+
+    def __iter__(self) -> Iterator[tuple[str, Expr]]:
+        index = 0
+        while True:
+            yield self.sample(index)
+            index += 1
+
+    def _tree(self, rng: random.Random, count: int) -> Expr:
+        if count == 1:
+            return self._number(rng)
+        left_count = rng.randint(1, count - 1)
+        left, right = self._tree(rng, left_count), self._tree(rng, count - left_count)
+        op = rng.choices(self.operations, self.weights)[0]
+        node = {
+            "+": lambda: Add((left, right)),
+            "-": lambda: Add((left, Neg(right))),
+            "*": lambda: Mul((left, right)),
+            "/": lambda: Mul((left, Recip(right))),
+        }[op]()
+        return Neg(node) if rng.random() < self.negation_probability else node
+
+    def _number(self, rng: random.Random) -> Number:
+        integer_digits = rng.randint(1, self.config.max_digits)
+        decimals = rng.randint(0, self.config.max_decimals)
+        mantissa = rng.randrange(10 ** (integer_digits + decimals))
+        value = Decimal(mantissa).scaleb(-decimals)
+        return Number(-value if rng.random() < self.negative_probability else value)
