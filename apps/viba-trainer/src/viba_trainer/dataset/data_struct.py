@@ -1,0 +1,2 @@
+def make_pair(a: str, b: str) -> dict:
+    return {"first": a, "second": b}

@@ -1,0 +1,3 @@
+def split_name(full: str, sep: str = " ") -> tuple[str, str]:
+    first, _, last = full.partition(sep)
+    return first, last

@@ -1,0 +1,3 @@
+def print_report(name: str, score: float) -> None:
+    line = f"{name}: {score:.1f}"
+    print(line)

@@ -1,0 +1,2 @@
+def apply_twice(f, x: int) -> int:
+    return f(f(x))

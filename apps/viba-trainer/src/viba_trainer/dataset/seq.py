@@ -1,0 +1,4 @@
+def greet(name: str) -> str:
+    greeting = "Hello"
+    message = greeting + ", " + name + "!"
+    return message

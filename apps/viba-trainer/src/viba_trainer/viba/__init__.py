@@ -1,0 +1,16 @@
+"""The Viba language: tokenizer, syntax tree and a recursive-descent syntax checker."""
+
+from viba_trainer.viba import ast
+from viba_trainer.viba.errors import VibaSyntaxError
+from viba_trainer.viba.parser import check_viba, is_valid_viba, parse_viba
+from viba_trainer.viba.tokenizer import Token, tokenize
+
+__all__ = [
+    "Token",
+    "VibaSyntaxError",
+    "ast",
+    "check_viba",
+    "is_valid_viba",
+    "parse_viba",
+    "tokenize",
+]
