@@ -1,5 +1,19 @@
-"""A nanoGPT-style transformer with a DAG predictor head that learns executable arithmetic DAGs."""
+"""A nanoGPT-style transformer with a DAG predictor head that learns executable arithmetic DAGs.
 
+- `GPTConfig`, `GPT`: the backbone (causal self-attention via SDPA, optional tied LM head).
+- `load_gpt2`, `save_gpt2`, `gpt2_state_dict`: GPT-2 weights in the Hugging Face layout.
+- `DagPredictorHead`, `DagPrediction`: hidden state -> scores of the `dag_executor` tensors.
+- `PredictorConfig`, `PredictorOnlyModel`: backbone + head, predicting from the last token.
+- `dag_losses`, `DagLosses`, `DagLossWeights`: masked per-component losses + execution loss.
+- `CharTokenizer`: character-level tokenizer for arithmetic text (no network).
+"""
+
+from nanogpt_dag.dag_head import (
+    OPERAND_COEFFICIENTS,
+    DagPrediction,
+    DagPredictorHead,
+    causal_operand_mask,
+)
 from nanogpt_dag.errors import (
     CheckpointFormatError,
     ModelConfigError,
@@ -9,19 +23,32 @@ from nanogpt_dag.errors import (
 )
 from nanogpt_dag.gpt import GPT, GPTConfig
 from nanogpt_dag.gpt2_weights import gpt2_state_dict, load_gpt2, save_gpt2
+from nanogpt_dag.losses import DagLosses, DagLossWeights, dag_losses, execution_loss, masked_mean
+from nanogpt_dag.predictor import PredictorConfig, PredictorOnlyModel
 from nanogpt_dag.tokenizer import ARITHMETIC_ALPHABET, CharTokenizer
 
 __all__ = [
     "ARITHMETIC_ALPHABET",
     "GPT",
+    "OPERAND_COEFFICIENTS",
     "CharTokenizer",
     "CheckpointFormatError",
+    "DagLossWeights",
+    "DagLosses",
+    "DagPrediction",
+    "DagPredictorHead",
     "GPTConfig",
     "ModelConfigError",
     "NanoGptDagError",
+    "PredictorConfig",
+    "PredictorOnlyModel",
     "SequenceTooLongError",
     "TokenizerError",
+    "causal_operand_mask",
+    "dag_losses",
+    "execution_loss",
     "gpt2_state_dict",
     "load_gpt2",
+    "masked_mean",
     "save_gpt2",
 ]
