@@ -3,6 +3,7 @@
 from viba_trainer.viba import ast
 from viba_trainer.viba.errors import VibaSyntaxError
 from viba_trainer.viba.parser import check_viba, is_valid_viba, parse_viba
+from viba_trainer.viba.printer import format_expr, format_viba
 from viba_trainer.viba.tokenizer import Token, tokenize
 
 __all__ = [
@@ -10,6 +11,8 @@ __all__ = [
     "VibaSyntaxError",
     "ast",
     "check_viba",
+    "format_expr",
+    "format_viba",
     "is_valid_viba",
     "parse_viba",
     "tokenize",

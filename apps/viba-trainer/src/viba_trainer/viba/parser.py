@@ -259,7 +259,7 @@ class _Parser:
         return self.juxt()
 
     def juxt(self) -> ast.Expr:
-        if not self.starts_term():
+        if not self.starts_term() and not self.at_op("["):  # a list literal may open a term
             raise self.fail("a type or an expression")
         items = [self.postfix()]
         while self.starts_term():
