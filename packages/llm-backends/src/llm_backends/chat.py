@@ -1,0 +1,67 @@
+"""The chat-level request/response every chat backend speaks, and its canonical (cache-key) form."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .task import TaskView
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One message of a chat: ``role`` is "system", "user" or "assistant"."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Where a request came from: the task's view and the TODO file being written.
+
+    Not part of the cache key (the messages already hold the same text); the scripted backend
+    answers from it directly.
+    """
+
+    view: TaskView
+    todo_file: str
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """A chat completion request: messages, model, max_tokens, temperature."""
+
+    messages: tuple[ChatMessage, ...]
+    model: str
+    max_tokens: int = 512
+    temperature: float = 0.0
+    context: RequestContext | None = field(default=None, compare=False, repr=False)
+
+    def canonical_json(self) -> str:
+        """The request as JSON with sorted keys and no whitespace: equal requests, equal text."""
+        payload = {
+            "messages": [{"role": m.role, "content": m.content} for m in self.messages],
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+        }
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def cache_key(self) -> str:
+        """sha256 hex digest of :meth:`canonical_json`."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChatResponse:
+    """The assistant's answer and what it cost."""
+
+    content: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    model: str = ""

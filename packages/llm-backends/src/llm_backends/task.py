@@ -1,0 +1,58 @@
+"""What a task is (AgentTask), what a backend sees of it (TaskView) and how it ended (TaskResult)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .usage import Usage
+
+TODO_PLACEHOLDER = "TODO"
+
+
+@dataclass(frozen=True)
+class AgentTask:
+    """One unit of work: fill the TODO files of ``workspace`` following ``instruction``.
+
+    ``todo_files`` are paths relative to ``workspace`` whose content is the ``TODO`` placeholder;
+    left empty, every workspace file whose whole (stripped) content is ``TODO`` is a TODO file.
+    """
+
+    workspace: Path
+    instruction: str
+    todo_files: tuple[Path, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "workspace", Path(self.workspace))
+        object.__setattr__(self, "todo_files", tuple(Path(p) for p in self.todo_files))
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """What a backend sees of a task.
+
+    ``files`` maps every readable text file of the workspace (relative posix path, symlinks that
+    stay inside the workspace followed) to its content; ``todo_files`` are the relative posix paths
+    to fill.
+    """
+
+    instruction: str
+    files: dict[str, str]
+    todo_files: list[str]
+
+
+@dataclass
+class TaskResult:
+    """How one task ended: ``ok`` with the files ``written``, or not ok with the ``error``."""
+
+    task: AgentTask
+    ok: bool
+    error: Exception | None = None
+    written: list[Path] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+
+
+def is_unfilled(content: str) -> bool:
+    """True when a file's content is empty or still just the TODO placeholder."""
+    stripped = content.strip()
+    return stripped in ("", TODO_PLACEHOLDER)

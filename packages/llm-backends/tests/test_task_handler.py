@@ -1,0 +1,187 @@
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+from llm_backends import (
+    AgentTask,
+    ScriptedBackend,
+    TaskHandler,
+    TaskView,
+    UnfilledTodoError,
+    Usage,
+)
+
+
+def fill_with_name(view: TaskView, todo_file: str) -> str:
+    return f"content of {todo_file} for: {view.instruction}\n"
+
+
+def test_todo_files_are_replaced_by_the_backend_answer(make_workspace, tmp_path):
+    ws = make_workspace({"main.py": "TODO", "lib/util.py": "TODO", "readme.txt": "hello"})
+    task = AgentTask(ws, "write it", (Path("main.py"), Path("lib/util.py")))
+    [result] = TaskHandler(ScriptedBackend(fill_with_name), cache_dir=tmp_path / "c").run([task])
+    assert result.ok and result.error is None
+    assert (ws / "main.py").read_text() == "content of main.py for: write it\n"
+    assert (ws / "lib/util.py").read_text() == "content of lib/util.py for: write it\n"
+    assert (ws / "readme.txt").read_text() == "hello"
+    assert sorted(result.written) == sorted(
+        [(ws / "main.py").resolve(), (ws / "lib/util.py").resolve()]
+    )
+
+
+def test_without_todo_files_the_placeholder_files_are_found(make_workspace, tmp_path):
+    ws = make_workspace({"a.py": "TODO\n", "b.py": "x = 1  # TODO later\n", "c.py": "TODO"})
+    [result] = TaskHandler(ScriptedBackend(fill_with_name), cache_dir=tmp_path / "c").run(
+        [AgentTask(ws, "go")]
+    )
+    assert result.ok
+    assert [p.name for p in result.written] == ["a.py", "c.py"]
+    assert (ws / "b.py").read_text() == "x = 1  # TODO later\n"
+
+
+def test_the_backend_sees_instruction_files_and_todo_list(make_workspace, tmp_path):
+    ws = make_workspace({"main.py": "TODO", "spec.md": "add numbers"})
+    seen: list[TaskView] = []
+
+    def respond(view, todo_file):
+        seen.append(view)
+        return "pass\n"
+
+    TaskHandler(ScriptedBackend(respond), use_cache=False).run(
+        [AgentTask(ws, "implement", (Path("main.py"),))]
+    )
+    assert seen == [
+        TaskView("implement", {"main.py": "TODO", "spec.md": "add numbers"}, ["main.py"])
+    ]
+
+
+def test_results_come_back_in_task_order(make_workspace, tmp_path):
+    tasks = [
+        AgentTask(make_workspace({"f.py": "TODO"}), f"task {i}", (Path("f.py"),)) for i in range(6)
+    ]
+    backend = ScriptedBackend(fill_with_name, delay_s=0.01)
+    results = TaskHandler(backend, use_cache=False).run(tasks)
+    assert [r.task for r in results] == tasks
+    assert [(t.workspace / "f.py").read_text() for t in tasks] == [
+        f"content of f.py for: task {i}\n" for i in range(6)
+    ]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3, 8])
+def test_no_more_than_concurrency_calls_are_in_flight(make_workspace, concurrency):
+    tasks = [
+        AgentTask(make_workspace({"f.py": "TODO"}), f"t{i}", (Path("f.py"),)) for i in range(12)
+    ]
+    backend = ScriptedBackend(fill_with_name, delay_s=0.02)
+    results = TaskHandler(backend, concurrency=concurrency, use_cache=False).run(tasks)
+    assert all(r.ok for r in results)
+    assert backend.max_in_flight == concurrency
+
+
+def test_tasks_overlap_in_time(make_workspace):
+    tasks = [
+        AgentTask(make_workspace({"f.py": "TODO"}), f"t{i}", (Path("f.py"),)) for i in range(10)
+    ]
+    start = time.perf_counter()
+    TaskHandler(ScriptedBackend(fill_with_name, delay_s=0.2), concurrency=10, use_cache=False).run(
+        tasks
+    )
+    assert time.perf_counter() - start < 1.0  # sequentially it would take 2 s
+
+
+def test_one_failing_task_keeps_the_others_results(make_workspace):
+    def respond(view, todo_file):
+        if view.instruction == "explode":
+            raise ValueError("model crashed")
+        return "ok\n"
+
+    tasks = [
+        AgentTask(make_workspace({"f.py": "TODO"}), name, (Path("f.py"),))
+        for name in ("a", "explode", "b")
+    ]
+    results = TaskHandler(ScriptedBackend(respond), use_cache=False).run(tasks)
+    assert [r.ok for r in results] == [True, False, True]
+    assert isinstance(results[1].error, ValueError)
+    assert (tasks[0].workspace / "f.py").read_text() == "ok\n"
+    assert (tasks[1].workspace / "f.py").read_text() == "TODO"
+    assert (tasks[2].workspace / "f.py").read_text() == "ok\n"
+
+
+@pytest.mark.parametrize("answer", ["", "   \n", "TODO", "  TODO\n"])
+def test_an_answer_that_does_not_fill_the_todo_is_an_error(make_workspace, answer):
+    ws = make_workspace({"f.py": "TODO"})
+    [result] = TaskHandler(ScriptedBackend(lambda v, f: answer), use_cache=False).run(
+        [AgentTask(ws, "x", (Path("f.py"),))]
+    )
+    assert not result.ok
+    assert isinstance(result.error, UnfilledTodoError)
+    assert "f.py" in str(result.error)
+    assert (ws / "f.py").read_text() == "TODO"
+
+
+def test_missing_workspace_is_a_task_error_not_a_crash(tmp_path):
+    [result] = TaskHandler("scripted", use_cache=False).run(
+        [AgentTask(tmp_path / "nope", "x", (Path("f.py"),))]
+    )
+    assert not result.ok
+    assert "does not exist" in str(result.error)
+
+
+def test_usage_is_accounted_per_task_and_per_handler(make_workspace):
+    tasks = [AgentTask(make_workspace({"a.py": "TODO", "b.py": "TODO"}), "x", ()) for _ in range(3)]
+    handler = TaskHandler(ScriptedBackend(lambda v, f: "one two three\n"), use_cache=False)
+    results = handler.run(tasks)
+    assert all(r.usage.calls == 2 and r.usage.completion_tokens == 6 for r in results)
+    assert handler.usage.calls == 6
+    assert handler.usage.completion_tokens == 18
+    assert handler.usage.prompt_tokens == sum(r.usage.prompt_tokens for r in results) > 0
+    handler.run(tasks[:1])
+    assert handler.usage.calls == 6  # the TODO files are filled now: nothing left to do
+    assert Usage(calls=1, prompt_tokens=2) + Usage(calls=2, cost_usd=0.5) == Usage(
+        calls=3, prompt_tokens=2, cost_usd=0.5
+    )
+
+
+def test_every_call_is_logged_as_a_json_line(make_workspace, tmp_path):
+    log = tmp_path / "logs" / "calls.jsonl"
+    ws = make_workspace({"a.py": "TODO", "b.py": "TODO"})
+    handler = TaskHandler(
+        ScriptedBackend(fill_with_name, model="m"), cache_dir=tmp_path / "c", log_path=log
+    )
+    handler.run([AgentTask(ws, "x", (Path("a.py"), Path("b.py")))])
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sorted(r["todo_file"] for r in records) == ["a.py", "b.py"]
+    assert all(
+        r["backend"] == "scripted" and r["model"] == "m" and r["cached"] is False for r in records
+    )
+    assert all(r["attempts"] == 1 and r["error"] is None and len(r["key"]) == 64 for r in records)
+
+
+def test_run_works_inside_a_running_event_loop(make_workspace):
+    ws = make_workspace({"f.py": "TODO"})
+    handler = TaskHandler(ScriptedBackend(fill_with_name), use_cache=False)
+
+    async def main():
+        return handler.run([AgentTask(ws, "x", (Path("f.py"),))])
+
+    [result] = asyncio.run(main())
+    assert result.ok
+
+
+def test_run_works_from_a_worker_thread(make_workspace):
+    import threading
+
+    ws = make_workspace({"f.py": "TODO"})
+    out = []
+    thread = threading.Thread(
+        target=lambda: out.extend(
+            TaskHandler(ScriptedBackend(fill_with_name), use_cache=False).run(
+                [AgentTask(ws, "x", (Path("f.py"),))]
+            )
+        )
+    )
+    thread.start()
+    thread.join(10)
+    assert out and out[0].ok
