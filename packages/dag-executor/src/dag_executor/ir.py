@@ -143,12 +143,12 @@ class Mul(Expr):
         return sympy.Mul(*(f.to_sympy(evaluate) for f in self.factors), evaluate=evaluate)
 
     def __str__(self) -> str:
-        parts = [_render(self.factors[0], _MUL_OPERAND)]
+        parts = [_render_factor(self.factors[0])]
         for factor in self.factors[1:]:
             if isinstance(factor, Recip):
-                parts.append(f"/ {_render(factor.operand, _MUL_OPERAND + 1)}")
+                parts.append(f"/ {_render_factor(factor.operand, _MUL_OPERAND + 1)}")
             else:
-                parts.append(f"* {_render(factor, _MUL_OPERAND)}")
+                parts.append(f"* {_render_factor(factor)}")
         return " ".join(parts)
 
 
@@ -190,7 +190,7 @@ class Recip(Expr):
         return sympy.Pow(self.operand.to_sympy(evaluate), sympy.Integer(-1), evaluate=evaluate)
 
     def __str__(self) -> str:
-        return f"{_render(self.operand, _POWER_BASE)}**-1"
+        return f"{_render(self.operand, _POWER_BASE + 1)}**-1"
 
 
 # Binding strength of the position an operand is rendered in: an operand that binds less
@@ -213,6 +213,13 @@ def _binding(expr: Expr) -> int:
 def _render(expr: Expr, position: int) -> str:
     text = str(expr)
     return f"({text})" if _binding(expr) < position else text
+
+
+def _render_factor(expr: Expr, position: int = _MUL_OPERAND) -> str:
+    """A factor of a product; negative factors get parentheses: ``(-3) * (-3)``."""
+    if _binding(expr) == _UNARY_OPERAND:
+        return f"({expr})"
+    return _render(expr, position)
 
 
 # --- normalisation ---------------------------------------------------------------------------

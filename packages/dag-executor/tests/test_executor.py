@@ -1,0 +1,93 @@
+import pytest
+import torch
+from dag_executor import (
+    DagConfig,
+    DagExecutor,
+    DagShapeError,
+    DagTensors,
+    expression_to_dag,
+)
+
+SMALL = DagConfig(depth=2, max_digits=2, max_decimals=1)
+
+
+def random_soft_inputs(config: DagConfig, batch: int, seed: int) -> tuple[torch.Tensor, ...]:
+    generator = torch.Generator().manual_seed(seed)
+
+    def uniform(*shape: int, low: float, high: float) -> torch.Tensor:
+        x = torch.rand(*shape, generator=generator, dtype=torch.float64)
+        return (low + (high - low) * x).requires_grad_()
+
+    return (
+        uniform(batch, config.num_initial, config.num_places, 10, low=0.05, high=1.0),
+        uniform(batch, config.num_nodes, low=-1.0, high=1.0),
+        uniform(batch, config.depth, config.num_nodes, low=-1.0, high=1.0),
+        uniform(batch, config.depth, low=0.1, high=0.9),
+    )
+
+
+def test_soft_path_passes_gradcheck() -> None:
+    executor = DagExecutor(SMALL)
+    inputs = random_soft_inputs(SMALL, batch=3, seed=0)
+    assert torch.autograd.gradcheck(executor, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+def test_soft_path_from_logits_passes_gradcheck() -> None:
+    executor = DagExecutor(SMALL, inputs="logits")
+    inputs = random_soft_inputs(SMALL, batch=2, seed=1)
+    assert torch.autograd.gradcheck(executor, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+def test_straight_through_gives_the_hard_value_and_gradients_to_every_component() -> None:
+    config = DagConfig(depth=4, max_digits=2, max_decimals=1)
+    target = expression_to_dag("(1.5 + 2) * -3 / (4 - 2)", config)
+    soft = [
+        (x * 0.8 + 0.01).requires_grad_()
+        for x in (target.digits, target.signs, target.operands, target.gates)
+    ]
+    value = DagExecutor(config, hard=True)(*soft)
+    assert value.item() == pytest.approx(-5.25, rel=1e-15)
+    value.backward()
+    for name, tensor in zip(("digits", "signs", "operands", "gates"), soft, strict=True):
+        assert tensor.grad is not None and tensor.grad.abs().sum() > 0, name
+
+
+def test_near_one_hot_soft_inputs_approach_the_hard_value() -> None:
+    target = expression_to_dag("(1.5 + 2) * 3", SMALL)
+    sharpen = 1 - 1e-6
+    soft_digits = target.digits * sharpen + (1 - sharpen) / 10
+    value = DagExecutor(SMALL)(soft_digits, target.signs, target.operands, target.gates)
+    assert value.item() == pytest.approx(10.5, rel=1e-4)
+
+
+def test_any_leading_batch_dims() -> None:
+    items = [expression_to_dag(text, SMALL) for text in ("1 + 2", "3 * 4", "5 / 2", "-1")]
+    batch = DagTensors.stack(items)
+    grid = DagTensors(**{k: v.reshape(2, 2, *v.shape[1:]) for k, v in vars(batch).items()})
+    values = DagExecutor(SMALL).execute(grid)
+    assert values.tolist() == [[3.0, 12.0], [2.5, -1.0]]
+
+
+def test_step_mask_selects_the_last_used_step() -> None:
+    t = expression_to_dag("1 + 2", SMALL)
+    operands = t.operands.clone()
+    operands[1] = 0.0  # an unused step that computes something else
+    executor = DagExecutor(SMALL)
+    assert executor(t.digits, t.signs, operands, t.gates).item() == 0.0
+    assert executor(t.digits, t.signs, operands, t.gates, t.step_mask).item() == 3.0
+
+
+def test_division_by_a_zero_node_gives_zero_not_inf() -> None:
+    t = expression_to_dag("1 / 2", SMALL)
+    digits = t.digits.clone()
+    digits[1] = torch.nn.functional.one_hot(torch.zeros(3, dtype=torch.long), 10).double()
+    value = DagExecutor(SMALL).execute(
+        DagTensors(digits, t.signs, t.operands, t.gates, t.step_mask, t.node_mask)
+    )
+    assert value.item() == 0.0
+
+
+def test_wrong_shapes_are_reported() -> None:
+    t = expression_to_dag("1 + 2", SMALL)
+    with pytest.raises(DagShapeError, match="operands must have shape"):
+        DagExecutor(SMALL)(t.digits, t.signs, t.operands[:1], t.gates)
