@@ -11,10 +11,6 @@ class MissingAPIKeyError(LLMBackendError):
     """The backend needs an API key and none was given (or the server rejected it)."""
 
 
-class ServerUnreachableError(LLMBackendError):
-    """No connection could be made to the model server."""
-
-
 class ModelFileMissingError(LLMBackendError):
     """The GGUF model file (or the package that ships it) is not installed."""
 
@@ -52,3 +48,7 @@ class ServerBusyError(RetryableBackendError):
     def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
         super().__init__(message, retry_after=retry_after)
         self.status = status
+
+
+class ServerUnreachableError(RetryableBackendError):
+    """No connection could be made to the model server (retried: it may still be starting)."""

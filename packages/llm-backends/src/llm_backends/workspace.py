@@ -30,7 +30,9 @@ def resolve_inside(workspace: Path, relative: str | os.PathLike[str]) -> Path:
         raise WorkspaceEscapeError(f"path {text!r} contains '..'; it must stay inside {root}")
     target = (root / text).resolve()
     if target == root:
-        raise WorkspaceEscapeError(f"path {text!r} names the workspace {root} itself, not a file in it")
+        raise WorkspaceEscapeError(
+            f"path {text!r} names the workspace {root} itself, not a file in it"
+        )
     if not target.is_relative_to(root):
         raise WorkspaceEscapeError(
             f"path {text!r} resolves to {target}, outside workspace {root} (symlink?)"
