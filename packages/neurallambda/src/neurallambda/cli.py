@@ -1,0 +1,99 @@
+"""Command line: ``neurallambda run 'PROGRAM'`` and ``neurallambda check 'PROGRAM'``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import torch
+
+from neurallambda.errors import NeurallambdaError
+from neurallambda.machine import MachineConfig, ReductionMachine
+from neurallambda.memory import format_memory
+from neurallambda.reference import normalize
+from neurallambda.terms import compile_text, show
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="neurallambda",
+        description=(
+            "Run a small Lisp on a differentiable lambda-calculus machine. The program is parsed, "
+            "laid out in address memory, projected to random vectors, reduced in normal order by "
+            "soft tensor operations, and read back to text."
+        ),
+        epilog='example: neurallambda run "((fn [x y] \'(1 y x)) 10 100)"',
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="print the machine's read-back of a program")
+    check = commands.add_parser(
+        "check", help="print the machine's result beside the reference interpreter's"
+    )
+    for sub in (run, check):
+        sub.add_argument("program", help='program text, e.g. "((fn [x] x) 42)"')
+        sub.add_argument("--steps", type=int, default=100, help="max reduction steps (100)")
+        sub.add_argument("--vec-size", type=int, default=2048, help="symbol vector size (2048)")
+        sub.add_argument("--cells", type=int, default=64, help="memory cells (64)")
+        sub.add_argument("--seed", type=int, default=0, help="codebook seed (0)")
+    run.add_argument("--trace", action="store_true", help="print the memory after each step")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    machine = ReductionMachine(
+        MachineConfig(cells=args.cells, vec_size=args.vec_size, seed=args.seed)
+    )
+    with torch.no_grad():
+        state = machine.compile([args.program])
+        if args.trace:
+            print("step 0:")
+            print(format_memory(machine.decode(state)[0]))
+            for _ in range(args.steps):
+                state = machine.step(state)
+                if bool(state.done.all()):
+                    break
+                print(f"step {round(state.steps[0].item())}:")
+                print(format_memory(machine.decode(state)[0]))
+            else:
+                state = machine.step(state, reduce=False)
+        else:
+            state = machine.run(state, args.steps)
+    outcome = machine.read_back(state, args.steps)[0]
+    if not outcome.ok:
+        print(f"error: {outcome.error}", file=sys.stderr)
+        return 1
+    print(outcome.text)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    config = MachineConfig(cells=args.cells, vec_size=args.vec_size, seed=args.seed)
+    term = compile_text(args.program)
+    try:
+        expected = show(
+            normalize(term, args.steps, max_cells=args.cells, int_range=config.int_range).term
+        )
+    except NeurallambdaError as exc:
+        expected = f"error: {exc}"
+    with torch.no_grad():
+        outcome = ReductionMachine(config).evaluate([term], args.steps)[0]
+    same = outcome.text == expected or (not outcome.ok and expected.startswith("error"))
+    print(f"machine:   {outcome.text}")
+    print(f"reference: {expected}")
+    print(f"agree:     {'yes' if same else 'NO'}")
+    return 0 if same else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``neurallambda`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args) if args.command == "run" else _check(args)
+    except NeurallambdaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,537 @@
+"""The differentiable reduction machine.
+
+Memory is a tensor ``(B, N, 3, D)``: per program (B), per cell (N), the vectors of tag, col1 and
+col2. Terms are laid out in pre-order (see :mod:`neurallambda.memory`), which makes one
+normal-order step a fixed sequence of soft, parallel tensor operations:
+
+1. **Decode.** Each tag and payload is compared (cosine) with its codebook group and sharpened
+   with a softmax (``sharpness``); this also cleans up noise, so errors never accumulate.
+2. **Structure.** Arity per cell, then the end of every sub-term from a prefix sum
+   (a sub-term starting at ``p`` ends where the running ``sum(arity - 1)`` first drops below its
+   value before ``p``), and the binder depth of every cell.
+3. **Find the redex.** Redex patterns are local in pre-order (``App`` followed by ``Lam`` is a
+   beta redex, ``App App + Int Int`` an addition, ...). The leftmost-outermost redex is the
+   *first* cell matching a pattern: ``R = match * exclusive_cumprod(1 - match)``. ``1 - sum(R)``
+   is the differentiable halting flag.
+4. **Contract.** Every cell gets an output length (1 kept, 0 dropped, ``len(arg)`` for a variable
+   being substituted); an exclusive prefix sum gives output offsets; each output cell gathers its
+   source cell with a soft one-hot (``relu(1 - |src - q|)``, exact on integers), shifting and
+   decrementing de Bruijn indices on the way. Delta rules replace one cell with a computed
+   literal (integer results via a scatter over the product of the operand distributions).
+5. **Re-link.** Pointers (col1/col2 of App, Cons and Lam) are rewritten from the new structure.
+
+Programs are independent along B; a program that is in normal form, or has failed (memory or
+integer overflow), keeps its memory unchanged. With near-orthogonal vectors each step is an exact
+simulation of :func:`neurallambda.reference.step`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from neurallambda.codebook import BINARY_INT_OPS, COMPARISON_OPS, Codebook, SymbolGroups
+from neurallambda.errors import (
+    IntegerRangeError,
+    NeurallambdaError,
+    NoNormalFormError,
+    ProgramTooLargeError,
+    ReadBackError,
+)
+from neurallambda.memory import ARITY, TAGS, AddressMemory, from_memory, to_memory
+from neurallambda.syntax import PRIMITIVES
+from neurallambda.terms import Term, compile_text, show
+
+_T = {name: i for i, name in enumerate(TAGS)}
+_P = {name: i for i, name in enumerate(PRIMITIVES)}
+_KINDS = ("beta", "arith", "if", "not", "cons", "car", "cdr")
+
+
+@dataclass(frozen=True)
+class MachineConfig:
+    """Sizes and sharpness of a :class:`ReductionMachine`."""
+
+    cells: int = 64
+    vec_size: int = 2048
+    seed: int = 0
+    int_range: tuple[int, int] = (-128, 128)
+    sharpness: float = 100.0  # softmax inverse temperature for decoding cosine similarities
+    max_similarity: float = 0.5  # codebook separation required (see Codebook)
+
+
+@dataclass(frozen=True)
+class MachineState:
+    """Batched machine state; every field's first dimension is the batch.
+
+    Attributes:
+        memory: (B, N, 3, D) tag / col1 / col2 vectors.
+        halted: (B,) ~1 once a step found no redex: the memory is in normal form.
+        memory_overflow: (B,) ~1 if a step needed more cells than there are.
+        int_overflow: (B,) ~1 if an arithmetic result left the integer range.
+        steps: (B,) number of reductions performed.
+    """
+
+    memory: Tensor
+    halted: Tensor
+    memory_overflow: Tensor
+    int_overflow: Tensor
+    steps: Tensor
+
+    @property
+    def failed(self) -> Tensor:
+        """(B,) ~1 for programs stopped by an overflow."""
+        return torch.clamp(self.memory_overflow + self.int_overflow, 0, 1)
+
+    @property
+    def done(self) -> Tensor:
+        """(B,) bool: halted or failed."""
+        return (self.halted > 0.5) | (self.failed > 0.5)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the machine made of one program: a term, or the error that stopped it."""
+
+    term: Term | None
+    steps: int
+    error: NeurallambdaError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the program reached a normal form that read back cleanly."""
+        return self.error is None
+
+    @property
+    def text(self) -> str:
+        """The normal form as program text, or ``error: ...``."""
+        return show(self.term) if self.term is not None else f"error: {self.error}"
+
+    def unwrap(self) -> Term:
+        """The term, or raise the error."""
+        if self.error is not None:
+            raise self.error
+        assert self.term is not None
+        return self.term
+
+
+# --- small tensor helpers ------------------------------------------------------------------------
+
+
+def _ahead(x: Tensor, k: int) -> Tensor:
+    """x[:, p + k] at position p (zeros past the end); x is (B, N, ...)."""
+    if k == 0:
+        return x
+    pad = [0, 0] * (x.dim() - 2) + [0, k]
+    return F.pad(x[:, k:], pad)
+
+
+def _behind(x: Tensor, k: int) -> Tensor:
+    """x[:, p - k] at position p (zeros before the start); x is (B, N)."""
+    return F.pad(x[:, :-k], (k, 0)) if k else x
+
+
+def _tri(x: Tensor) -> Tensor:
+    """Soft indicator of x == 0 for integer-valued x: 1 at 0, 0 at every other integer."""
+    return torch.relu(1 - x.abs())
+
+
+def _step01(x: Tensor) -> Tensor:
+    """Soft indicator of x >= 1 for integer-valued x: clamp(x, 0, 1)."""
+    return torch.clamp(x, 0, 1)
+
+
+def _place(weights: Tensor, rows: slice, size: int) -> Tensor:
+    """Zero-pad (..., rows) weights into (..., size) at ``rows``."""
+    return F.pad(weights, (rows.start, size - rows.stop))
+
+
+def _soft_onehot(position: Tensor, n: int) -> Tensor:
+    """(...,) positions -> (..., n) soft one-hot over 0..n-1."""
+    grid = torch.arange(n, device=position.device, dtype=position.dtype)
+    return _tri(position.unsqueeze(-1) - grid)
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """Tree structure of a pre-order memory, all soft: computed from tag weights."""
+
+    end: Tensor  # (B, N) address of the last cell of the sub-term starting at p
+    inside: Tensor  # (B, N, N) [p, j] = 1 if j lies in the sub-term starting at p
+    depth: Tensor  # (B, N) number of Lam cells enclosing p
+
+
+def _structure(tag_w: Tensor) -> _Structure:
+    """Sub-term ends and binder depths from tag weights (B, N, n_tags)."""
+    arity_table = tag_w.new_tensor([ARITY.get(t, 0) for t in TAGS])
+    arity = tag_w @ arity_table  # (B, N)
+    n = arity.shape[1]
+    pos = torch.arange(n, device=tag_w.device, dtype=tag_w.dtype)
+    running = torch.cumsum(arity - 1, dim=1)  # (B, N)
+    before = running - (arity - 1)  # running sum just before p
+    after_start = (pos[None, :] >= pos[:, None]).to(tag_w.dtype)  # (N, N) [p, q]: q >= p
+    below = _step01(before[:, :, None] - running[:, None, :]) * after_start  # (B, N, N)
+    reached = torch.cummax(below, dim=2).values
+    first = reached - F.pad(reached[:, :, :-1], (1, 0))
+    end = first @ pos  # (B, N)
+    inside = after_start * _step01(end[:, :, None] - pos[None, None, :] + 1)  # (B, N, N)
+    is_lam = tag_w[..., _T["Lam"]]
+    strictly_after = (pos[None, :] > pos[:, None]).to(tag_w.dtype)
+    depth = torch.einsum("bp,bpj->bj", is_lam, inside * strictly_after)
+    return _Structure(end=end, inside=inside, depth=depth)
+
+
+# --- the machine ---------------------------------------------------------------------------------
+
+
+class ReductionMachine(nn.Module):
+    """Batched, differentiable normal-order reduction over address memory.
+
+    Example:
+        >>> machine = ReductionMachine(MachineConfig(cells=16, vec_size=256))
+        >>> [o.text for o in machine.evaluate(["((fn [x] x) 42)", "(+ 1 2)"])]
+        ['42', '3']
+    """
+
+    def __init__(self, config: MachineConfig | None = None, codebook: Codebook | None = None):
+        super().__init__()
+        self.config = config or MachineConfig()
+        self.codebook = codebook or Codebook(
+            cells=self.config.cells,
+            vec_size=self.config.vec_size,
+            seed=self.config.seed,
+            int_range=self.config.int_range,
+            max_similarity=self.config.max_similarity,
+        )
+        if self.codebook.cells != self.config.cells:
+            raise ValueError("codebook and config disagree on the number of cells")
+
+    # --- compile and read back -------------------------------------------------------------------
+
+    def compile(self, programs: Sequence[str | Term]) -> MachineState:
+        """Parse (if text), lay out and project programs into a fresh batched state."""
+        terms = [compile_text(p) if isinstance(p, str) else p for p in programs]
+        memories = []
+        for i, term in enumerate(terms):
+            try:
+                memories.append(to_memory(term, self.config.cells))
+            except ProgramTooLargeError as exc:
+                raise ProgramTooLargeError(f"program {i}: {exc}") from None
+        return self.initial_state(self.codebook.encode(memories))
+
+    def initial_state(self, memory: Tensor) -> MachineState:
+        """Wrap a (B, N, 3, D) memory tensor as a state that has taken no steps."""
+        if memory.dim() != 4 or memory.shape[1:] != (self.config.cells, 3, self.codebook.vec_size):
+            raise ValueError(
+                f"memory must be (batch, {self.config.cells}, 3, {self.codebook.vec_size}), "
+                f"got {tuple(memory.shape)}"
+            )
+        zeros = memory.new_zeros(memory.shape[0])
+        return MachineState(memory, zeros, zeros, zeros, zeros)
+
+    def decode(self, state: MachineState) -> list[AddressMemory]:
+        """The symbolic address memory of each program."""
+        return self.codebook.decode(state.memory)
+
+    def read_back(self, state: MachineState, max_steps: int | None = None) -> list[Outcome]:
+        """One :class:`Outcome` per program: its term, or why there is none.
+
+        A program that neither halted nor failed gets :class:`NoNormalFormError`: an unfinished
+        memory is never passed off as a result.
+        """
+        outcomes = []
+        budget = f"{max_steps} steps" if max_steps is not None else "the steps taken"
+        for b, memory in enumerate(self.decode(state)):
+            steps = round(state.steps[b].item())
+            error: NeurallambdaError | None = None
+            term: Term | None = None
+            if state.memory_overflow[b] > 0.5:
+                error = ProgramTooLargeError(
+                    f"program {b}: step {steps + 1} needs more than {self.config.cells} cells"
+                )
+            elif state.int_overflow[b] > 0.5:
+                error = IntegerRangeError(
+                    f"program {b}: step {steps + 1} computes an integer outside "
+                    f"{list(self.config.int_range)}"
+                )
+            elif state.halted[b] <= 0.5:
+                error = NoNormalFormError(f"program {b}: no normal form within {budget}")
+            else:
+                try:
+                    term = from_memory(memory)
+                except ReadBackError as exc:
+                    error = ReadBackError(f"program {b}: corrupt memory: {exc}")
+            outcomes.append(Outcome(term, steps, error))
+        return outcomes
+
+    # --- running ---------------------------------------------------------------------------------
+
+    def run(self, state: MachineState, max_steps: int = 100) -> MachineState:
+        """Step until every program halts or fails, performing at most ``max_steps`` reductions."""
+        for _ in range(max_steps):
+            state = self.step(state)
+            if bool(state.done.all()):
+                return state
+        return self.step(state, reduce=False)  # only detect whether the last reduct is normal
+
+    def evaluate(self, programs: Sequence[str | Term], max_steps: int = 100) -> list[Outcome]:
+        """Compile, run and read back in one call."""
+        return self.read_back(self.run(self.compile(programs), max_steps), max_steps)
+
+    def step(self, state: MachineState, *, reduce: bool = True) -> MachineState:
+        """One normal-order reduction step for every program in the batch.
+
+        With ``reduce=False`` the redex search runs (updating ``halted``) but memory is unchanged.
+        """
+        memory = state.memory
+        groups = self.codebook.groups(memory)
+        tag_w, payload, numbers = self._decode(memory, groups)
+        structure = _structure(tag_w)
+        redex, kinds = self._find_redex(tag_w, numbers)
+        halted = 1 - redex.sum(dim=1)  # (B,)
+        out_tag_w, out_payload, length, int_overflow = self._contract(
+            tag_w, payload, numbers, structure, redex, kinds, groups
+        )
+        memory_overflow = _step01(length - self.config.cells) * (1 - halted)
+        new_memory = self._relink(out_tag_w, out_payload, groups)
+        active = (1 - state.failed) * (1 - memory_overflow) * (1 - int_overflow)
+        if not reduce:
+            active = active * 0
+        gate = active[:, None, None, None]
+        return MachineState(
+            memory=torch.lerp(memory, new_memory, gate),
+            halted=halted,
+            memory_overflow=torch.clamp(
+                state.memory_overflow + memory_overflow * (1 - state.failed), 0, 1
+            )
+            if reduce
+            else state.memory_overflow,
+            int_overflow=torch.clamp(state.int_overflow + int_overflow * (1 - state.failed), 0, 1)
+            if reduce
+            else state.int_overflow,
+            steps=state.steps + active * (1 - halted),
+        )
+
+    # --- the parts of a step ---------------------------------------------------------------------
+
+    def _decode(
+        self, memory: Tensor, groups: SymbolGroups
+    ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        """Sharpened tag weights (B, N, T), payload weights over ``groups.payload`` (B, N, S) and
+        decoded numbers. Weights come from a softmax over cosine similarities within the group
+        the cell's tag calls for, so a slightly noisy vector decodes to a clean one-hot."""
+        beta = self.config.sharpness
+        unit = F.normalize(memory[:, :, :2], dim=-1)
+        tag_w = torch.softmax(beta * unit[:, :, 0] @ groups.tags.T, dim=-1)
+        sims = beta * unit[:, :, 1] @ groups.payload.T  # (B, N, S)
+        is_tag = {t: tag_w[..., i : i + 1] for t, i in _T.items()}
+        owner = {
+            "prims": is_tag["Prim"],
+            "bools": is_tag["Bool"],
+            "ints": is_tag["Int"],
+            "indices": is_tag["Var"],
+            "names": is_tag["Free"] + is_tag["Lam"],
+        }
+        parts = []
+        for name, rows in groups.slices.items():
+            if name == "addresses" or rows.stop == rows.start:
+                parts.append(torch.zeros_like(sims[..., rows]))
+            else:
+                parts.append(owner[name] * torch.softmax(sims[..., rows], dim=-1))
+        payload_w = torch.cat(parts, dim=-1)
+        indices = groups.slices["indices"]
+        index_values = torch.arange(
+            indices.stop - indices.start, device=memory.device, dtype=memory.dtype
+        )
+        numbers = {
+            "index": payload_w[..., indices] @ index_values,  # (B, N) de Bruijn index of Var cells
+            "prims": payload_w[..., groups.slices["prims"]],  # (B, N, P), zero unless Prim
+            "bools": payload_w[..., groups.slices["bools"]],  # (B, N, 2), zero unless Bool
+            "ints": payload_w[..., groups.slices["ints"]],  # (B, N, K), zero unless Int
+        }
+        return tag_w, payload_w, numbers
+
+    def _find_redex(self, tag_w: Tensor, numbers: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """One-hot (B, N) of the leftmost-outermost redex and its kind weights (B, n_kinds)."""
+        is_ = {t: tag_w[..., i] for t, i in _T.items()}
+        prim = numbers["prims"]
+
+        def op(*names: str) -> Tensor:
+            return sum(prim[..., _P[name]] for name in names)  # type: ignore[return-value]
+
+        app, app1, app2 = is_["App"], _ahead(is_["App"], 1), _ahead(is_["App"], 2)
+        is_bool = numbers["bools"].sum(-1)
+        is_int = numbers["ints"].sum(-1)
+        patterns = torch.stack(
+            [
+                app * _ahead(is_["Lam"], 1),
+                app
+                * app1
+                * _ahead(op(*BINARY_INT_OPS, *COMPARISON_OPS), 2)
+                * _ahead(is_int, 3)
+                * _ahead(is_int, 4),
+                app * app1 * app2 * _ahead(op("if"), 3) * _ahead(is_bool, 4),
+                app * _ahead(op("not"), 1) * _ahead(is_bool, 2),
+                app * app1 * _ahead(op("cons"), 2),
+                app * _ahead(op("car"), 1) * _ahead(is_["Cons"], 2),
+                app * _ahead(op("cdr"), 1) * _ahead(is_["Cons"], 2),
+            ],
+            dim=-1,
+        )  # (B, N, n_kinds)
+        match = torch.clamp(patterns.sum(-1), 0, 1)
+        none_before = torch.cumprod(F.pad(1 - match, (1, 0), value=1.0)[:, :-1], dim=1)
+        redex = match * none_before
+        kinds = torch.einsum("bn,bnk->bk", redex, patterns)
+        return redex, kinds
+
+    def _delta_results(
+        self, numbers: dict[str, Tensor], redex: Tensor, kinds: Tensor, groups: SymbolGroups
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Replacement cell of arith/not/cons redexes: tag weights (B, T), payload (B, D), and
+        the integer-overflow flag (B,). Integers are decoded to numbers, combined, and encoded
+        again with a soft one-hot, which is exact on integers and differentiable."""
+        lo, hi = self.config.int_range
+        at = {k: _behind(redex, k) for k in (2, 3, 4)}
+        ops = torch.einsum("bn,bnp->bp", at[2], numbers["prims"])  # (B, P)
+        values = torch.arange(lo, hi + 1, device=redex.device, dtype=redex.dtype)
+        a = torch.einsum("bn,bnk,k->b", at[3], numbers["ints"], values)
+        b = torch.einsum("bn,bnk,k->b", at[4], numbers["ints"], values)
+        results = {"+": a + b, "-": a - b, "*": a * b}
+        truths = {
+            "=": _tri(a - b),
+            "<": _step01(b - a),
+            ">": _step01(a - b),
+            "<=": _step01(b - a + 1),
+            ">=": _step01(a - b + 1),
+        }
+        number = sum(ops[:, _P[name]] * results[name] for name in BINARY_INT_OPS)
+        is_int_op = sum(ops[:, _P[name]] for name in BINARY_INT_OPS)
+        true = sum(ops[:, _P[name]] * truths[name] for name in COMPARISON_OPS)
+        is_cmp = sum(ops[:, _P[name]] for name in COMPARISON_OPS)
+        int_w = _soft_onehot(number - lo, values.numel())  # (B, K); all zero when out of range
+        out_of_range = is_int_op * (_step01(lo - number) + _step01(number - hi))  # type: ignore[operator]
+        negated = torch.einsum("bn,bnk->bk", at[2], numbers["bools"]).flip(-1)  # (B, 2) for `not`
+        k_arith, k_not, k_cons = kinds[:, 1:2], kinds[:, 3:4], kinds[:, 4:5]
+        eye = torch.eye(len(TAGS), device=redex.device, dtype=redex.dtype)
+        tag = (
+            k_arith * (is_int_op[:, None] * eye[_T["Int"]] + is_cmp[:, None] * eye[_T["Bool"]])  # type: ignore[index]
+            + k_not * eye[_T["Bool"]]
+            + k_cons * eye[_T["Cons"]]
+        )
+        bool_w = torch.stack([is_cmp - true, true], dim=-1)  # type: ignore[operator, list-item]
+        size = groups.payload.shape[0]
+        payload = k_arith * (
+            _place(is_int_op[:, None] * int_w, groups.slices["ints"], size)  # type: ignore[index]
+            + _place(bool_w, groups.slices["bools"], size)
+        ) + k_not * _place(negated, groups.slices["bools"], size)
+        return tag, payload, torch.clamp(kinds[:, 1] * out_of_range, 0, 1)
+
+    def _contract(
+        self,
+        tag_w: Tensor,
+        payload: Tensor,
+        numbers: dict[str, Tensor],
+        st: _Structure,
+        redex: Tensor,
+        kinds: Tensor,
+        groups: SymbolGroups,
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Rewrite the redex: output tag weights (B, N, T), payloads (B, N, D), total length (B,),
+        integer overflow (B,)."""
+        n = redex.shape[1]
+        pos = torch.arange(n, device=redex.device, dtype=redex.dtype)
+        k_beta, k_if, k_cons, k_car, k_cdr = (kinds[:, i : i + 1] for i in (0, 2, 4, 5, 6))
+        k_single = kinds[:, 1:2] + kinds[:, 3:4]  # arith, not: the redex cell becomes a literal
+        at = {k: _behind(redex, k) for k in range(6)}  # one-hot of cell r + k
+
+        def sub(k: int) -> Tensor:  # (B, N) membership in the sub-term starting at r + k
+            return torch.einsum("bp,bpj->bj", at[k], st.inside)
+
+        def value_at(k: int, x: Tensor) -> Tensor:  # x[r + k], (B, 1)
+            return (at[k] * x).sum(1, keepdim=True)
+
+        sub0, sub1, sub2, sub3, sub5 = sub(0), sub(1), sub(2), sub(3), sub(5)
+        # beta: body is sub(2); arg follows the Lam (sub(1)) up to the end of the redex
+        arg = sub0 - at[0] - sub1
+        arg_len = arg.sum(1, keepdim=True)
+        arg_start = value_at(1, st.end) + 1
+        is_var = tag_w[..., _T["Var"]]
+        index = numbers["index"]
+        rel_depth = st.depth - value_at(2, st.depth)  # binder depth inside the body
+        expand = k_beta * sub2 * is_var * _tri(index - rel_depth)  # occurrences of the parameter
+        decrement = k_beta * sub2 * is_var * _step01(index - rel_depth)  # bound outside the Lam
+        arg_depth = st.depth - value_at(0, st.depth)  # arg sits at the redex's depth
+        free_in_arg = _step01(index - arg_depth + 1)  # index >= depth inside the arg
+        # if: condition at r + 4, then-branch sub(5), else-branch after it
+        cond = value_at(4, numbers["bools"][..., 1])
+        valid = 1 - tag_w[..., _T["Empty"]]
+        keep = (
+            (1 - sub0) * valid
+            + k_beta * (sub2 - expand)
+            + k_if * (sub5 * cond + (sub0 - at[0] - sub1) * (1 - cond))
+            + k_cons * (sub0 - at[0] - at[1])
+            + k_car * sub3
+            + k_cdr * (sub2 - at[2] - sub3)
+            + k_single * at[0]
+        )
+        length = keep + expand * arg_len  # (B, N) output cells per source cell
+        offset = torch.cumsum(length, 1) - length
+        total = length.sum(1)
+        # cover[o, j]: output cell o comes from source cell j
+        o = pos[None, :, None]
+        cover = _step01(o - offset[:, None, :] + 1) * _step01(
+            offset[:, None, :] + length[:, None, :] - o
+        )
+        source = (
+            torch.einsum("boj,bj->bo", cover, pos + expand * (arg_start - pos - offset))
+            + torch.einsum("boj,bj->bo", cover, expand) * pos
+        )  # + o for expanded cells
+        expanded = torch.einsum("boj,bj->bo", cover, expand)
+        shift_by = torch.einsum("boj,bj->bo", cover, expand * rel_depth)
+        dec = torch.einsum("boj,bj->bo", cover, decrement)
+        replaced = torch.einsum("boj,bj->bo", cover, k_single * at[0] + k_cons * at[2])
+        present = cover.sum(-1)  # (B, N) 1 for o < total
+        gather = _soft_onehot(source, n)  # (B, N_out, N_src)
+
+        def pick(x: Tensor) -> Tensor:  # per-source numbers at each output cell
+            return torch.einsum("boq,bq->bo", gather, x)
+
+        new_index = pick(index) - dec + expanded * pick(free_in_arg) * shift_by
+        rep_tag, rep_payload, int_overflow = self._delta_results(numbers, redex, kinds, groups)
+        out_tag = gather @ tag_w
+        out_tag = (1 - replaced[..., None]) * out_tag + replaced[..., None] * rep_tag[:, None, :]
+        empty = torch.zeros_like(rep_tag[0])
+        empty[_T["Empty"]] = 1
+        out_tag = present[..., None] * out_tag + (1 - present[..., None]) * empty
+        var_payload = _place(
+            _soft_onehot(new_index, groups.indices.shape[0]),
+            groups.slices["indices"],
+            groups.payload.shape[0],
+        )
+        is_var_out = out_tag[..., _T["Var"], None]
+        out_payload = gather @ payload
+        out_payload = is_var_out * var_payload + (1 - is_var_out) * out_payload
+        out_payload = (1 - replaced[..., None]) * out_payload + replaced[..., None] * rep_payload[
+            :, None, :
+        ]
+        return out_tag, out_payload * present[..., None], total, int_overflow
+
+    def _relink(self, tag_w: Tensor, payload_w: Tensor, groups: SymbolGroups) -> Tensor:
+        """Project to (B, N, 3, D) memory: tags, payloads, and pointers from the structure."""
+        st = _structure(tag_w)
+        n = tag_w.shape[1]
+        next_address = _soft_onehot(
+            torch.arange(1, n + 1, device=tag_w.device, dtype=tag_w.dtype), n
+        )
+        second_child = _soft_onehot(_ahead(st.end, 1) + 1, n)  # (B, N, N) arg / tail address
+        is_pair = tag_w[..., _T["App"], None] + tag_w[..., _T["Cons"], None]
+        is_lam = tag_w[..., _T["Lam"], None]
+        size = groups.payload.shape[0]
+        col1_w = payload_w + _place(is_pair * next_address, groups.slices["addresses"], size)
+        col2_w = is_pair * second_child + is_lam * next_address
+        return torch.stack(
+            [tag_w @ groups.tags, col1_w @ groups.payload, col2_w @ groups.addresses], dim=2
+        )

@@ -1,0 +1,108 @@
+import pytest
+import torch
+
+from neurallambda import (
+    IntegerRangeError,
+    MachineConfig,
+    NoNormalFormError,
+    ProgramTooLargeError,
+    ReductionMachine,
+    compile_text,
+    from_memory,
+    show,
+    trace,
+)
+
+CONFIG = MachineConfig(cells=24, vec_size=256, int_range=(-32, 32))
+
+
+@pytest.fixture(scope="module")
+def machine() -> ReductionMachine:
+    return ReductionMachine(CONFIG)
+
+
+def texts(machine: ReductionMachine, programs: list[str], max_steps: int = 30) -> list[str]:
+    with torch.no_grad():
+        return [o.text for o in machine.evaluate(programs, max_steps)]
+
+
+def test_each_step_matches_the_reference_step(machine):
+    program = "((fn [f x] (f (f x))) (fn [n] (+ n 1)) 3)"
+    expected = [show(t) for t in trace(compile_text(program))]
+    state = machine.compile([program])
+    seen = [show(from_memory(machine.decode(state)[0]))]
+    with torch.no_grad():
+        for _ in range(len(expected) - 1):
+            state = machine.step(state)
+            seen.append(show(from_memory(machine.decode(state)[0])))
+    assert seen == expected
+
+
+def test_halting_flag_rises_only_at_normal_form(machine):
+    with torch.no_grad():
+        state = machine.step(machine.compile(["((fn [x] x) 1)"]))
+        assert state.halted.item() < 0.5
+        state = machine.step(state)
+    assert state.halted.item() > 0.5
+    assert state.steps.item() == pytest.approx(1.0)
+
+
+def test_mixed_batch_gives_each_program_its_own_result(machine):
+    programs = ["(+ 1 2)", "((fn [x] '(x x)) true)", "(car '(7 8))", "(fn [x] x)"]
+    assert texts(machine, programs) == ["3", "'(true true)", "7", "(fn [x] x)"]
+
+
+def test_capture_is_avoided(machine):
+    assert texts(machine, ["((fn [x] (fn [y] (x y))) y)"]) == ["(fn [y1] (y y1))"]
+
+
+def test_divergence_is_reported_not_read_back(machine):
+    with torch.no_grad():
+        (outcome,) = machine.evaluate(["((fn [w] (w w w)) (fn [w] (w w)))"], max_steps=3)
+    assert not outcome.ok
+    assert isinstance(outcome.error, NoNormalFormError | ProgramTooLargeError)
+    with pytest.raises(type(outcome.error)):
+        outcome.unwrap()
+
+
+def test_running_out_of_steps_is_reported(machine):
+    with torch.no_grad():
+        (outcome,) = machine.evaluate(["(+ 1 (+ 2 (+ 3 4)))"], max_steps=2)
+    assert isinstance(outcome.error, NoNormalFormError)
+    assert "within 2 steps" in str(outcome.error)
+
+
+def test_memory_overflow_is_reported_per_program(machine):
+    grow = "((fn [x] '(x x x x)) '(1 2 3 4 5))"
+    with torch.no_grad():
+        bad, good = machine.evaluate([grow, "(+ 1 1)"])
+    assert isinstance(bad.error, ProgramTooLargeError)
+    assert good.text == "2"
+
+
+def test_integer_overflow_is_reported(machine):
+    with torch.no_grad():
+        (outcome,) = machine.evaluate(["(* 30 30)"])
+    assert isinstance(outcome.error, IntegerRangeError)
+
+
+def test_program_too_large_to_load_is_rejected(machine):
+    with pytest.raises(ProgramTooLargeError, match="program 1"):
+        machine.compile(["1", "'(1 2 3 4 5 6 7 8 9 10 11 12)"])
+
+
+def test_dtype_follows_the_input(machine):
+    state = machine.compile(["((fn [x] (+ x 1)) 2)"])
+    state = machine.initial_state(state.memory.double())
+    with torch.no_grad():
+        state = machine.run(state, 10)
+    assert state.memory.dtype == torch.float64
+    assert machine.read_back(state)[0].text == "3"
+
+
+def test_gradients_reach_the_input_memory(machine):
+    memory = machine.compile(["((fn [x y] (+ x y)) 1 2)"]).memory.requires_grad_()
+    state = machine.run(machine.initial_state(memory), 5)
+    (state.memory.square().sum() + state.halted.sum()).backward()
+    assert memory.grad is not None
+    assert torch.isfinite(memory.grad).all()
