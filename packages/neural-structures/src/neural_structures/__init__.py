@@ -1,5 +1,6 @@
 """Differentiable data structures as nn.Modules: symbol projection, neural stacks, queues, latches, NAND, addressable memory."""
 
+from neural_structures._strength import StrengthState
 from neural_structures.errors import (
     CheckpointError,
     ConfigurationError,
@@ -9,15 +10,46 @@ from neural_structures.errors import (
     UnknownSymbolError,
     UnresolvedVectorError,
 )
+from neural_structures.models import LSTMBaseline, LSTMConfig, StackRNN, StackRNNConfig
+from neural_structures.queue import NeuralQueue
+from neural_structures.stack import NOOP, POP, PUSH, GrefenstetteStack, NeuralStack, StackState
 from neural_structures.symbol import SymbolSpace, decode_symbol, encode_symbol, symbol_vector
+from neural_structures.tasks import (
+    IGNORE,
+    TASKS,
+    AnBn,
+    BalancedBrackets,
+    ReverseString,
+    StackManipulation,
+    TaskBatch,
+)
 
 __all__ = [
+    "IGNORE",
+    "NOOP",
+    "POP",
+    "PUSH",
+    "TASKS",
+    "AnBn",
+    "BalancedBrackets",
     "CheckpointError",
     "ConfigurationError",
+    "GrefenstetteStack",
+    "LSTMBaseline",
+    "LSTMConfig",
+    "NeuralQueue",
+    "NeuralStack",
     "NeuralStructuresError",
+    "ReverseString",
+    "StackManipulation",
+    "StackRNN",
+    "StackRNNConfig",
+    "StackState",
     "StateShapeError",
+    "StrengthState",
     "SymbolEncodingError",
     "SymbolSpace",
+    "TaskBatch",
     "UnknownSymbolError",
     "UnresolvedVectorError",
     "decode_symbol",

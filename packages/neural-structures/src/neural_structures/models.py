@@ -1,0 +1,101 @@
+"""Sequence models for the tasks: a Stack-RNN (controller + NeuralStack) and an LSTM baseline.
+
+Both map inputs (batch, steps) of token ids to logits (batch, steps, n_outputs), one prediction
+per step, so they train on the same :class:`~neural_structures.tasks.TaskBatch`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from neural_structures.stack import NeuralStack
+
+
+@dataclass(frozen=True)
+class StackRNNConfig:
+    """Sizes of a :class:`StackRNN`."""
+
+    n_inputs: int
+    n_outputs: int
+    hidden_size: int = 32
+    cell_size: int = 8
+    read_depth: int = 2  # how many top rows the controller sees
+    stack_depth: int = 64  # default, overridable per call
+
+
+class StackRNN(nn.Module):
+    """Joulin-Mikolov Stack-RNN: a GRU controller that drives a :class:`NeuralStack`.
+
+    At each step the controller reads the input token and the top ``read_depth`` rows of the
+    stack, then emits the output logits, a softmax over push / pop / no-op and the value to
+    push (tanh). The stack depth is chosen per call, so a model trained on short sequences can
+    run on long ones.
+    """
+
+    def __init__(self, config: StackRNNConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        self.embed = nn.Embedding(c.n_inputs, c.hidden_size)
+        self.controller = nn.GRUCell(c.hidden_size + c.read_depth * c.cell_size, c.hidden_size)
+        self.to_actions = nn.Linear(c.hidden_size, 3)
+        self.to_value = nn.Linear(c.hidden_size, c.cell_size)
+        self.to_output = nn.Linear(c.hidden_size, c.n_outputs)
+        self.stack = NeuralStack(c.cell_size, depth=c.stack_depth)
+
+    def forward(
+        self, inputs: Tensor, depth: int | None = None, hard_actions: bool = False
+    ) -> Tensor:
+        """Logits (batch, steps, n_outputs) for inputs (batch, steps).
+
+        Args:
+            inputs: token ids.
+            depth: stack depth for this call (default: the config's ``stack_depth``).
+            hard_actions: replace the action softmax by its argmax (one-hot), i.e. run the
+                stack as an exact discrete stack; useful at test time on long sequences.
+        """
+        batch, steps = inputs.shape
+        embedded = self.embed(inputs)  # (B, T, H)
+        state = self.stack.init_state(batch, depth, device=inputs.device, dtype=embedded.dtype)
+        hidden = embedded.new_zeros(batch, self.config.hidden_size)
+        outputs = []
+        for t in range(steps):
+            top = self.stack.peek(state, self.config.read_depth).flatten(1)  # (B, k*C)
+            hidden = self.controller(torch.cat([embedded[:, t], top], dim=1), hidden)
+            actions = F.softmax(self.to_actions(hidden), dim=-1)  # (B, 3)
+            if hard_actions:
+                actions = F.one_hot(actions.argmax(-1), 3).to(actions)
+            state, _ = self.stack(state, actions, torch.tanh(self.to_value(hidden)))
+            outputs.append(self.to_output(hidden))
+        return torch.stack(outputs, dim=1)  # (B, T, O)
+
+
+@dataclass(frozen=True)
+class LSTMConfig:
+    """Sizes of an :class:`LSTMBaseline`."""
+
+    n_inputs: int
+    n_outputs: int
+    hidden_size: int = 256
+
+
+class LSTMBaseline(nn.Module):
+    """A one-layer LSTM with a linear read-out: the no-external-memory baseline."""
+
+    def __init__(self, config: LSTMConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embed = nn.Embedding(config.n_inputs, config.hidden_size)
+        self.lstm = nn.LSTM(config.hidden_size, config.hidden_size, batch_first=True)
+        self.to_output = nn.Linear(config.hidden_size, config.n_outputs)
+
+    def forward(
+        self, inputs: Tensor, depth: int | None = None, hard_actions: bool = False
+    ) -> Tensor:
+        """Logits (batch, steps, n_outputs); ``depth`` and ``hard_actions`` are ignored."""
+        hidden, _ = self.lstm(self.embed(inputs))  # (B, T, H)
+        return self.to_output(hidden)

@@ -1,0 +1,211 @@
+"""Train a sequence model on a task with short inputs and test it on longer ones.
+
+Usage (the benchmark recorded in the README)::
+
+    neural-structures-train --task reverse_string --models stack_rnn lstm \\
+        --train-lengths 1-40 --test-lengths 41-100 --steps 3000 --seed 0
+
+For each model it prints the per-token accuracy on every test length and the mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from neural_structures.errors import ConfigurationError
+from neural_structures.models import LSTMBaseline, LSTMConfig, StackRNN, StackRNNConfig
+from neural_structures.tasks import IGNORE, TASKS, AnBn, BalancedBrackets, Task
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run (one config object; the CLI overrides its fields)."""
+
+    task: str = "reverse_string"
+    steps: int = 3000
+    batch_size: int = 32
+    lr: float = 3e-3
+    train_lengths: tuple[int, int] = (1, 40)
+    test_lengths: tuple[int, int] = (41, 100)
+    test_samples: int = 64  # sequences per test length
+    seed: int = 0
+    hidden_size: int = 32
+    cell_size: int = 8
+    lstm_hidden_size: int = 256
+    hard_actions_at_test: bool = True
+    log_every: int = 250
+
+
+def make_task(name: str) -> Task:
+    """The task called ``name`` with its default parameters."""
+    if name not in TASKS:
+        raise ConfigurationError(f"unknown task {name!r}; choose one of {sorted(TASKS)}")
+    return TASKS[name]()
+
+
+def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
+    """A fresh ``stack_rnn`` or ``lstm`` sized for ``task``."""
+    if kind == "stack_rnn":
+        depth = config.test_lengths[1] * 2 + 2  # enough rows for the longest test sequence
+        return StackRNN(
+            StackRNNConfig(
+                task.n_inputs, task.n_outputs, config.hidden_size, config.cell_size, 2, depth
+            )
+        )
+    if kind == "lstm":
+        return LSTMBaseline(LSTMConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size))
+    raise ConfigurationError(f"unknown model {kind!r}; choose 'stack_rnn' or 'lstm'")
+
+
+def _even_only(task: Task) -> bool:
+    return isinstance(task, BalancedBrackets | AnBn)
+
+
+def train(model: nn.Module, task: Task, config: TrainConfig, log=print) -> None:
+    """Adam on cross-entropy of the scored steps, one random length per batch."""
+    generator = torch.Generator().manual_seed(config.seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    low, high = config.train_lengths
+    model.train()
+    started, running = time.perf_counter(), 0.0
+    for step in range(1, config.steps + 1):
+        length = int(torch.randint(low, high + 1, (1,), generator=generator))
+        batch = task.sample(config.batch_size, length, generator)
+        logits = model(batch.inputs)
+        loss = F.cross_entropy(logits.flatten(0, 1), batch.targets.flatten(), ignore_index=IGNORE)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        running += loss.item()
+        if step % config.log_every == 0:
+            elapsed = time.perf_counter() - started
+            log(f"  step {step:6d}  loss {running / config.log_every:.4f}  {elapsed:6.1f}s")
+            running = 0.0
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module, task: Task, lengths: Sequence[int], config: TrainConfig
+) -> dict[int, float]:
+    """Per-token accuracy on the scored steps, for each length."""
+    generator = torch.Generator().manual_seed(config.seed + 1_000_003)
+    model.eval()
+    accuracy = {}
+    for length in lengths:
+        batch = task.sample(config.test_samples, length, generator)
+        predictions = model(batch.inputs, hard_actions=config.hard_actions_at_test).argmax(-1)
+        scored = batch.targets != IGNORE
+        accuracy[length] = (predictions[scored] == batch.targets[scored]).float().mean().item()
+    return accuracy
+
+
+def _parse_range(text: str) -> tuple[int, int]:
+    try:
+        low, _, high = text.partition("-")
+        result = (int(low), int(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a range like 1-40, got {text!r}") from None
+    if not 1 <= result[0] <= result[1]:
+        raise argparse.ArgumentTypeError(f"expected 1 <= low <= high, got {text!r}")
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface (fields of :class:`TrainConfig` plus --models)."""
+    defaults = TrainConfig()
+    parser = argparse.ArgumentParser(
+        prog="neural-structures-train",
+        description="Train models on a stack task with short inputs, test on longer ones, "
+        "and print per-token accuracy per test length.",
+    )
+    parser.add_argument("--task", default=defaults.task, choices=sorted(TASKS))
+    parser.add_argument(
+        "--models", nargs="+", default=["stack_rnn", "lstm"], choices=["stack_rnn", "lstm"]
+    )
+    parser.add_argument("--steps", type=int, default=defaults.steps, help="training steps")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--train-lengths", type=_parse_range, default=defaults.train_lengths)
+    parser.add_argument("--test-lengths", type=_parse_range, default=defaults.test_lengths)
+    parser.add_argument("--test-step", type=int, default=1, help="test every k-th length")
+    parser.add_argument("--test-samples", type=int, default=defaults.test_samples)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--hidden-size", type=int, default=defaults.hidden_size)
+    parser.add_argument("--cell-size", type=int, default=defaults.cell_size)
+    parser.add_argument("--lstm-hidden-size", type=int, default=defaults.lstm_hidden_size)
+    parser.add_argument(
+        "--soft-test",
+        action="store_true",
+        help="keep soft stack actions at test time (default: argmax, an exact discrete stack)",
+    )
+    parser.add_argument("--log-every", type=int, default=defaults.log_every)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (default 1: these small step-by-step models run fastest on one; "
+        "0 keeps torch's default)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``neural-structures-train``."""
+    args = build_parser().parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = TrainConfig(
+        task=args.task,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        train_lengths=args.train_lengths,
+        test_lengths=args.test_lengths,
+        test_samples=args.test_samples,
+        seed=args.seed,
+        hidden_size=args.hidden_size,
+        cell_size=args.cell_size,
+        lstm_hidden_size=args.lstm_hidden_size,
+        hard_actions_at_test=not args.soft_test,
+        log_every=args.log_every,
+    )
+    task = make_task(config.task)
+    lengths = list(range(config.test_lengths[0], config.test_lengths[1] + 1, args.test_step))
+    if _even_only(task):
+        lengths = [n for n in lengths if n % 2 == 0] or lengths
+    summary = {}
+    for kind in args.models:
+        torch.manual_seed(config.seed)
+        model = make_model(kind, task, config)
+        n_params = sum(p.numel() for p in model.parameters())
+        print(f"== {kind} on {task.name}: {n_params} parameters, {config}", flush=True)
+        started = time.perf_counter()
+        train(model, task, config, log=lambda line: print(line, flush=True))
+        accuracy = evaluate(model, task, lengths, config)
+        for length, acc in accuracy.items():
+            print(f"  test length {length:4d}  accuracy {acc:.4f}")
+        mean = sum(accuracy.values()) / len(accuracy)
+        summary[kind] = mean
+        print(
+            f"  {kind}: mean accuracy {mean:.4f} over lengths {lengths[0]}-{lengths[-1]} "
+            f"({time.perf_counter() - started:.0f}s)",
+            flush=True,
+        )
+    print("== summary (mean per-token accuracy on test lengths)")
+    for kind, mean in summary.items():
+        print(f"  {kind:10s} {mean:.4f}")
+    return 0 if all(math.isfinite(m) for m in summary.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

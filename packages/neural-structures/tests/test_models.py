@@ -1,0 +1,63 @@
+import pytest
+import torch
+from neural_structures import LSTMBaseline, LSTMConfig, ReverseString, StackRNN, StackRNNConfig
+from neural_structures.train import TrainConfig, evaluate, main, train
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    # Step-by-step recurrent models of this size are many times faster on one thread.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def test_stack_rnn_logits_cover_every_step_at_any_stack_depth():
+    model = StackRNN(StackRNNConfig(n_inputs=4, n_outputs=2, stack_depth=8))
+    inputs = torch.randint(4, (3, 30))
+    assert model(inputs).shape == (3, 30, 2)
+    assert model(inputs, depth=40, hard_actions=True).shape == (3, 30, 2)
+
+
+def test_lstm_baseline_logits_cover_every_step():
+    model = LSTMBaseline(LSTMConfig(n_inputs=4, n_outputs=2, hidden_size=16))
+    assert model(torch.randint(4, (3, 7))).shape == (3, 7, 2)
+
+
+@pytest.mark.slow  # ~2 s of training plus the first-use import of torch.optim
+def test_stack_rnn_learns_short_reversal_and_generalises_to_longer_strings():
+    torch.manual_seed(0)
+    config = TrainConfig(steps=150, batch_size=16, train_lengths=(1, 8), test_samples=16)
+    model = StackRNN(StackRNNConfig(n_inputs=4, n_outputs=2, stack_depth=40))
+    train(model, ReverseString(), config, log=lambda _: None)
+    accuracy = evaluate(model, ReverseString(), [12, 16], config)
+    assert min(accuracy.values()) > 0.95
+
+
+def test_training_cli_prints_accuracy_per_length(capsys):
+    exit_code = main(
+        [
+            "--models",
+            "stack_rnn",
+            "--steps",
+            "2",
+            "--train-lengths",
+            "1-3",
+            "--test-lengths",
+            "4-5",
+            "--test-samples",
+            "2",
+            "--log-every",
+            "1",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert exit_code == 0
+    assert "test length    4" in out and "test length    5" in out
+    assert "stack_rnn" in out.splitlines()[-1]
+
+
+def test_training_cli_rejects_a_bad_range():
+    with pytest.raises(SystemExit):
+        main(["--train-lengths", "9-2"])
