@@ -1,1 +1,79 @@
-"""Symbolic tensors: torch tensors whose elements are text files on disk, with atomic writes and in-process diff/patch."""
+"""Symbolic tensors: torch tensors whose elements are text files on disk.
+
+A symbolic tensor is a plain `torch.Tensor` of coefficients (1 where an element holds text, 0
+where it is empty) with `st_root` and `st_uid` attributes naming its storage folder. This package
+creates, slices, assigns, diffs, patches, packs, dumps and loads them; writes are atomic and
+diff/patch run in-process with GNU diff/patch semantics.
+"""
+
+from symtensor_store.assign import assign_tensor, assign_view
+from symtensor_store.errors import (
+    ElementIndexError,
+    MalformedDiffError,
+    NotSymbolicError,
+    ShapeMismatchError,
+    StorageError,
+    SymbolicTensorError,
+)
+from symtensor_store.indexing import slice_tensor, slice_view
+from symtensor_store.patch import HunkOutcome, PatchResult, PatchStatus, apply_patch
+from symtensor_store.serialization import dump_tensor, load_tensor, pack_tensor
+from symtensor_store.sparse import dense_to_sparse, sparse_to_dense
+from symtensor_store.stack import stack_tensors
+from symtensor_store.tensor import (
+    element_path,
+    empty_tensor_like,
+    file_paths,
+    is_symbolic,
+    make_none_tensor,
+    make_tensor,
+    none_tensor_like,
+    read_element,
+    storage_dir,
+    todo_tensor_like,
+    write_element,
+)
+from symtensor_store.tensor_diff import PatchReport, cold_start_text, diff_tensor, patch_tensor
+from symtensor_store.tensor_ops import register_tensor_ops, unregister_tensor_ops
+from symtensor_store.unified_diff import unified_diff
+
+__all__ = [
+    "ElementIndexError",
+    "HunkOutcome",
+    "MalformedDiffError",
+    "NotSymbolicError",
+    "PatchReport",
+    "PatchResult",
+    "PatchStatus",
+    "ShapeMismatchError",
+    "StorageError",
+    "SymbolicTensorError",
+    "apply_patch",
+    "assign_tensor",
+    "assign_view",
+    "cold_start_text",
+    "dense_to_sparse",
+    "diff_tensor",
+    "dump_tensor",
+    "element_path",
+    "empty_tensor_like",
+    "file_paths",
+    "is_symbolic",
+    "load_tensor",
+    "make_none_tensor",
+    "make_tensor",
+    "none_tensor_like",
+    "pack_tensor",
+    "patch_tensor",
+    "read_element",
+    "register_tensor_ops",
+    "slice_tensor",
+    "slice_view",
+    "sparse_to_dense",
+    "stack_tensors",
+    "storage_dir",
+    "todo_tensor_like",
+    "unified_diff",
+    "unregister_tensor_ops",
+    "write_element",
+]

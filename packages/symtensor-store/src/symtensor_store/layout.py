@@ -1,0 +1,178 @@
+"""The on-disk layout of a symbolic tensor, and the atomic file operations on it.
+
+    {root}/{uid}/shape                         JSON list, e.g. [2, 3]
+    {root}/{uid}/storage/<d>/<d>/.../data      one folder per decimal digit of the flat index
+                                               (flat index 11 -> storage/1/1/data)
+
+An element without a `data` file is *none*. Views are symbolic links to another tensor's element
+path; every write goes through the link to the file it finally names, so parents see writes made
+through their views. Writes are atomic: a temporary file in the same folder, then `os.replace`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from symtensor_store.errors import StorageError
+
+SHAPE_FILE = "shape"
+STORAGE_DIR = "storage"
+DATA_FILE = "data"
+
+
+def tensor_dir(root: Path, uid: str) -> Path:
+    """The folder `{root}/{uid}` that holds one tensor's shape and storage."""
+    return Path(root) / uid
+
+
+def element_relpath(flat_index: int) -> Path:
+    """Path of an element's data file relative to the storage folder: 11 -> `1/1/data`."""
+    if flat_index < 0:
+        raise ValueError(f"flat index must be >= 0, got {flat_index}")
+    return Path(*str(flat_index)) / DATA_FILE
+
+
+def element_file(root: Path, uid: str, flat_index: int) -> Path:
+    """Absolute-or-root-relative path of one element's data file."""
+    return tensor_dir(root, uid) / STORAGE_DIR / element_relpath(flat_index)
+
+
+def numel(shape: Sequence[int]) -> int:
+    """Number of elements of a shape (1 for a 0-d tensor)."""
+    return math.prod(shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# atomic writes
+
+
+def _final_target(path: Path) -> Path:
+    """Follow symbolic links (even dangling ones) to the file a write must replace."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` (UTF-8, no newline translation) to `path` via temp file + `os.replace`.
+
+    If `path` is a symbolic link, the file it names is replaced and the link is kept.
+    """
+    target = _final_target(Path(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_symlink(link: Path, points_to: str | Path) -> None:
+    """Make `link` a symbolic link to `points_to`, replacing whatever was there atomically."""
+    link = Path(link)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    tmp = link.parent / f".tmp-link-{uuid.uuid4().hex}"
+    os.symlink(points_to, tmp)
+    os.replace(tmp, link)
+
+
+def remove_element(path: Path) -> None:
+    """Make an element none: delete the data file it (finally) names, if any."""
+    target = _final_target(Path(path))
+    target.unlink(missing_ok=True)
+
+
+def read_text(path: Path) -> str | None:
+    """Content of an element file (following links), or None when there is no file."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError as error:
+        raise StorageError(f"{path}: expected an element data file, found a directory") from error
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise StorageError(f"{path}: element data is not valid UTF-8 ({error})") from error
+
+
+# ---------------------------------------------------------------------------------------------
+# shape file
+
+
+def write_shape(root: Path, uid: str, shape: Sequence[int]) -> None:
+    """Create the tensor folder and write its `shape` file."""
+    atomic_write_text(tensor_dir(root, uid) / SHAPE_FILE, json.dumps([int(d) for d in shape]))
+
+
+def read_shape(directory: Path) -> tuple[int, ...]:
+    """Read and validate `{directory}/shape`; raise StorageError naming the path otherwise."""
+    path = Path(directory) / SHAPE_FILE
+    if not Path(directory).is_dir():
+        raise StorageError(f"{directory}: no symbolic tensor here (folder does not exist)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise StorageError(f"{path}: shape file is missing") from error
+    try:
+        shape = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StorageError(
+            f"{path}: shape file is not JSON ({error.msg}): {text[:60]!r}"
+        ) from error
+    valid = isinstance(shape, list) and all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    )
+    if not valid:
+        raise StorageError(
+            f"{path}: shape must be a JSON list of non-negative ints, got {text[:60]!r}"
+        )
+    return tuple(shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# validation
+
+
+def stored_flat_indices(directory: Path) -> Iterator[tuple[int, Path]]:
+    """Yield (flat index, data path) for every element file under `{directory}/storage`.
+
+    Raises StorageError for a path that is not a valid digit path (e.g. `storage/x/data`).
+    """
+    storage = Path(directory) / STORAGE_DIR
+    if not storage.is_dir():
+        return
+    for dirpath, _dirnames, filenames in os.walk(storage):
+        if DATA_FILE not in filenames:
+            continue
+        relative = Path(dirpath).relative_to(storage).parts
+        digits = "".join(relative)
+        well_formed = (
+            len(relative) > 0
+            and all(len(part) == 1 and part.isdigit() for part in relative)
+            and (digits == "0" or not digits.startswith("0"))
+        )
+        data_path = Path(dirpath) / DATA_FILE
+        if not well_formed:
+            raise StorageError(
+                f"{data_path}: not a valid element path (expected storage/<digits>/data)"
+            )
+        yield int(digits), data_path
+
+
+def validate_storage(directory: Path, shape: Sequence[int]) -> None:
+    """Raise StorageError if any stored element lies outside `shape`."""
+    size = numel(shape)
+    for flat_index, data_path in stored_flat_indices(directory):
+        if flat_index >= size:
+            raise StorageError(
+                f"{data_path}: element {flat_index} lies outside shape {list(shape)} "
+                f"({size} elements)"
+            )

@@ -1,0 +1,336 @@
+"""Applying a unified diff to a text in-process, with the semantics of GNU `patch --fuzz=N`.
+
+The algorithm follows GNU patch 2.7 (run with `--force`, so no reversed-patch guessing):
+
+* Hunks are applied in order. Each hunk is first looked for where its header says, shifted by the
+  offset the previous hunks were found at; then at offsets +1, -1, +2, -2, ... (nearest first)
+  within the lines not yet consumed by earlier hunks.
+* If no exact match exists, fuzz 1, 2, ... up to `fuzz` (and at most the hunk's context length)
+  ignores that many context lines at both ends of the hunk. A hunk with less leading context than
+  trailing context (it sits at the start of the file) must then match at line 1, and one with less
+  trailing context (end of file) must match at the last line.
+* Context lines are copied from the target, not from the diff, so fuzzed lines keep the target's
+  text. A hunk that cannot be located is rejected; the others are still applied.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+
+from symtensor_store.errors import MalformedDiffError
+from symtensor_store.unified_diff import split_lines
+
+_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? ?\+(\d+)(?:,(\d+))? ?@@")
+
+
+class PatchStatus(enum.Enum):
+    """Outcome of patching one text (or one tensor element)."""
+
+    APPLIED = "applied"  # every hunk matched exactly where the diff said
+    FUZZED = "fuzzed"  # every hunk applied, some at an offset or with fuzz
+    REJECTED = "rejected"  # at least one hunk could not be located
+    SKIPPED = "skipped"  # nothing to do: empty diff, zero gradient, or masked out
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One `@@ -old_start,old_count +new_start,new_count @@` hunk.
+
+    `lines` holds (tag, text) pairs with tag in " -+"; text keeps its newline unless the diff
+    marked it `\\ No newline at end of file`. Context lines appear once, tagged " ".
+    """
+
+    old_start: int
+    old_count: int
+    new_start: int
+    new_count: int
+    old_lines: tuple[tuple[str, str], ...]  # tags " " and "-", in order
+    new_lines: tuple[tuple[str, str], ...]  # tags " " and "+", in order
+    prefix_context: int
+    suffix_context: int
+
+
+@dataclass(frozen=True)
+class HunkOutcome:
+    """Where (1-based target line) a hunk was applied, with which fuzz and offset; or rejected."""
+
+    applied: bool
+    line: int
+    fuzz: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class PatchResult:
+    """Result of `apply_patch`: the new text (rejected hunks left out, as GNU patch writes it),
+    the overall status and the outcome of each hunk."""
+
+    text: str
+    status: PatchStatus
+    hunks: tuple[HunkOutcome, ...] = field(default_factory=tuple)
+
+    @property
+    def rejected_hunks(self) -> int:
+        """Number of hunks that could not be applied."""
+        return sum(not hunk.applied for hunk in self.hunks)
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing
+
+
+class _HunkReader:
+    """Reads the body of one hunk the way GNU patch's `another_hunk` does for unified diffs."""
+
+    def __init__(self, lines: list[str], position: int, header: re.Match[str]) -> None:
+        self.lines, self.position = lines, position
+        self.old_start = int(header.group(1))
+        self.old_count = 1 if header.group(2) is None else int(header.group(2))
+        self.new_start = int(header.group(3))
+        self.new_count = 1 if header.group(4) is None else int(header.group(4))
+        self.header_line = position  # index of the line after the header
+
+    def _next_is_marker(self) -> bool:
+        if self.position < len(self.lines) and self.lines[self.position].startswith("\\"):
+            self.position += 1
+            return True
+        return False
+
+    def _malformed(self, why: str) -> MalformedDiffError:
+        return MalformedDiffError(
+            f"diff line {self.position}: {why} (hunk starting at line {self.header_line})"
+        )
+
+    def read(self) -> Hunk:
+        old: list[tuple[str, str]] = []
+        new: list[tuple[str, str]] = []
+        order: list[str] = []
+        while len(old) < self.old_count or len(new) < self.new_count:
+            if self.position >= len(self.lines):
+                raise self._malformed("unexpected end of diff inside a hunk")
+            raw = self.lines[self.position]
+            self.position += 1
+            if raw[:1] in ("\t", "\n"):
+                tag, text = " ", raw  # GNU: "assume the space got eaten"
+            else:
+                tag, text = raw[:1], raw[1:]
+                tag = " " if tag == "=" else tag
+            if tag not in " -+":
+                raise self._malformed(
+                    f"expected a line starting with ' ', '-' or '+', got {raw[:40]!r}"
+                )
+            if tag in " -" and len(old) >= self.old_count:
+                raise self._malformed("more old lines than the hunk header announces")
+            if tag in " +" and len(new) >= self.new_count:
+                raise self._malformed("more new lines than the hunk header announces")
+            old_text = new_text = text
+            if tag in " -" and len(old) + 1 == self.old_count and self._next_is_marker():
+                old_text = new_text = text[:-1]
+            if tag in " +" and len(new) + 1 == self.new_count and self._next_is_marker():
+                new_text = new_text[:-1]
+            if tag in " -":
+                old.append((tag, old_text))
+            if tag in " +":
+                new.append((tag, new_text))
+            order.append(tag)
+        changed = [i for i, tag in enumerate(order) if tag != " "]
+        if not changed:
+            raise self._malformed("hunk has no '-' or '+' line")
+        return Hunk(
+            old_start=self.old_start,
+            old_count=self.old_count,
+            new_start=self.new_start,
+            new_count=self.new_count,
+            old_lines=tuple(old),
+            new_lines=tuple(new),
+            prefix_context=changed[0],
+            suffix_context=len(order) - 1 - changed[-1],
+        )
+
+
+def parse_unified_diff(diff: str) -> list[Hunk]:
+    """Parse the hunks of a single-file unified diff (header lines before them are skipped)."""
+    lines = split_lines(diff)
+    hunks: list[Hunk] = []
+    position = 0
+    while position < len(lines):
+        header = _HUNK_HEADER.match(lines[position])
+        position += 1
+        if header is None:
+            continue
+        reader = _HunkReader(lines, position, header)
+        hunks.append(reader.read())
+        position = reader.position
+    if not hunks and diff.strip():
+        raise MalformedDiffError(f"no '@@ -a,b +c,d @@' hunk found in diff: {diff[:80]!r}")
+    return hunks
+
+
+# ---------------------------------------------------------------------------------------------
+# applying
+
+
+class _Patcher:
+    """State of one GNU-style patch run over a target text."""
+
+    def __init__(self, text: str, max_fuzz: int) -> None:
+        self.input = split_lines(text)  # input line n is self.input[n - 1]
+        self.max_fuzz = max_fuzz
+        self.output: list[str] = []
+        self.after_newline = True
+        self.last_frozen_line = 0  # input lines up to here are already consumed
+        self.in_offset = 0  # where the previous hunks were found, relative to their headers
+
+    def _input_line(self, number: int) -> str:
+        return self.input[number - 1] if 1 <= number <= len(self.input) else ""
+
+    def _matches(self, hunk: Hunk, base: int, prefix_fuzz: int, suffix_fuzz: int) -> bool:
+        """Does the hunk's old side, less the fuzzed context, equal the input from line `base`?"""
+        pattern = hunk.old_lines
+        for pline in range(prefix_fuzz, len(pattern) - suffix_fuzz):
+            if self._input_line(base + pline) != pattern[pline][1]:
+                return False
+        return True
+
+    def _locate(self, hunk: Hunk, first: int, fuzz: int) -> int:
+        """1-based input line where the hunk's old side starts, or 0 (GNU `locate_hunk`)."""
+        first_guess = first + self.in_offset
+        pat_lines = len(hunk.old_lines)
+        prefix, suffix = hunk.prefix_context, hunk.suffix_context
+        context = max(prefix, suffix)
+        prefix_fuzz = fuzz + prefix - context
+        suffix_fuzz = fuzz + suffix - context
+        max_where = len(self.input) - (pat_lines - suffix_fuzz) + 1
+        min_where = self.last_frozen_line + 1
+        max_pos_offset = max_where - first_guess
+        max_neg_offset = first_guess - min_where
+        max_offset = max(max_pos_offset, max_neg_offset)
+        if not pat_lines:  # a pure insertion matches anywhere
+            return first_guess
+        max_neg_offset = min(max_neg_offset, first_guess - 1)  # never try lines <= 0
+        if prefix_fuzz < 0 and first <= 1:  # the hunk can only match the start of the file
+            offset = 1 - first_guess
+            if (
+                self.last_frozen_line <= prefix
+                and offset <= max_pos_offset
+                and self._matches(hunk, first_guess + offset, 0, suffix_fuzz)
+            ):
+                self.in_offset += offset
+                return first_guess + offset
+            return 0
+        prefix_fuzz = max(prefix_fuzz, 0)
+        if suffix_fuzz < 0:  # the hunk can only match the end of the file
+            offset = first_guess - (len(self.input) - pat_lines + 1)
+            if offset <= max_neg_offset and self._matches(
+                hunk, first_guess - offset, prefix_fuzz, 0
+            ):
+                self.in_offset -= offset
+                return first_guess - offset
+            return 0
+        if max_pos_offset < 0:
+            min_offset = first_guess - max_where
+        elif max_neg_offset < 0:
+            min_offset = first_guess - min_where
+        else:
+            min_offset = 0
+        for offset in range(min_offset, max_offset + 1):
+            if offset <= max_pos_offset and self._matches(
+                hunk, first_guess + offset, prefix_fuzz, suffix_fuzz
+            ):
+                self.in_offset += offset
+                return first_guess + offset
+            if offset <= max_neg_offset and self._matches(
+                hunk, first_guess - offset, prefix_fuzz, suffix_fuzz
+            ):
+                self.in_offset -= offset
+                return first_guess - offset
+        return 0
+
+    def _copy_till(self, last_line: int) -> bool:
+        """Copy input lines up to `last_line` to the output; False if they were already passed."""
+        if self.last_frozen_line > last_line:
+            return False  # GNU: "misordered hunks! output would be garbled"
+        while self.last_frozen_line < last_line:
+            self.last_frozen_line += 1
+            line = self._input_line(self.last_frozen_line)
+            if line:
+                self._write(line, fix_newline=True)
+        return True
+
+    def _write(self, line: str, *, fix_newline: bool) -> None:
+        if fix_newline and not self.after_newline:
+            self.output.append("\n")
+        self.output.append(line)
+        self.after_newline = line.endswith("\n")
+
+    def _apply(self, hunk: Hunk, where: int) -> bool:
+        """Write the hunk at input line `where` (GNU `apply_hunk`); False if it cannot go there."""
+        old, new = 0, 0
+        old_lines, new_lines = hunk.old_lines, hunk.new_lines
+        while old < len(old_lines):
+            if old_lines[old][0] == "-":
+                if not self._copy_till(where + old - 1):
+                    return False
+                self.last_frozen_line += 1  # drop the deleted input line
+                old += 1
+            elif new >= len(new_lines):
+                break
+            elif new_lines[new][0] == "+":
+                if not self._copy_till(where + old - 1):
+                    return False
+                self._write(new_lines[new][1], fix_newline=False)
+                new += 1
+            else:  # context: copied later from the input, which may differ under fuzz
+                old += 1
+                new += 1
+        if new < len(new_lines) and new_lines[new][0] == "+":
+            if not self._copy_till(where + old - 1):
+                return False
+            while new < len(new_lines) and new_lines[new][0] == "+":
+                self._write(new_lines[new][1], fix_newline=True)
+                new += 1
+        return True
+
+    def apply_hunk(self, hunk: Hunk) -> HunkOutcome:
+        """Locate (with increasing fuzz) and apply one hunk."""
+        first = hunk.old_start + (0 if hunk.old_count else 1)  # "do append rather than insert"
+        max_fuzz = min(self.max_fuzz, max(hunk.prefix_context, hunk.suffix_context))
+        fuzz, where = 0, 0
+        while True:
+            where = self._locate(hunk, first, fuzz)
+            if where or fuzz >= max_fuzz:
+                break
+            fuzz += 1
+        if where and self._apply(hunk, where):
+            return HunkOutcome(True, where, fuzz, self.in_offset)
+        return HunkOutcome(False, where or first + self.in_offset, fuzz, self.in_offset)
+
+    def finish(self) -> str:
+        self._copy_till(len(self.input))
+        return "".join(self.output)
+
+
+def apply_patch(text: str, diff: str, *, fuzz: int = 3) -> PatchResult:
+    """Apply unified `diff` to `text` like `patch --force --fuzz=<fuzz>` and return the result.
+
+    An empty diff returns the text unchanged with status SKIPPED. A hunk that cannot be placed
+    makes the status REJECTED; the returned text then holds the hunks that did apply, exactly
+    as GNU patch writes its output file. Raises MalformedDiffError for an unparseable diff.
+    """
+    if fuzz < 0:
+        raise ValueError(f"fuzz must be >= 0, got {fuzz}")
+    hunks = parse_unified_diff(diff)
+    if not hunks:
+        return PatchResult(text, PatchStatus.SKIPPED, ())
+    patcher = _Patcher(text, fuzz)
+    outcomes = tuple(patcher.apply_hunk(hunk) for hunk in hunks)
+    result = patcher.finish()
+    if not all(outcome.applied for outcome in outcomes):
+        status = PatchStatus.REJECTED
+    elif any(outcome.fuzz or outcome.offset for outcome in outcomes):
+        status = PatchStatus.FUZZED
+    else:
+        status = PatchStatus.APPLIED
+    return PatchResult(result, status, outcomes)

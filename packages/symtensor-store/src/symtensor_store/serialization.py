@@ -1,0 +1,104 @@
+"""Packing a symbolic tensor into Python lists, and dumping/loading it to/from a folder.
+
+A dumped tensor is an ordinary tensor folder (`shape` + `storage/...`) plus a `coefficients`
+file (JSON: dtype name and flat values); `load_tensor` attaches to such a folder in place.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from symtensor_store import layout
+from symtensor_store.errors import StorageError
+from symtensor_store.tensor import attach, require_symbolic
+
+COEFFICIENTS_FILE = "coefficients"
+
+
+def _nest(flat: list[Any], shape: tuple[int, ...]) -> Any:
+    if not shape:
+        return flat[0]
+    if len(shape) == 1:
+        return list(flat)
+    step = len(flat) // shape[0] if shape[0] else 0
+    return [_nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def pack_tensor(t: torch.Tensor) -> Any:
+    """Element texts of `t` as nested lists shaped like `t` (None for none elements; a 0-d
+    tensor packs to its single value)."""
+    require_symbolic(t)
+    flat = [layout.read_text(layout.element_file(t.st_root, t.st_uid, i)) for i in range(t.numel())]
+    return _nest(flat, tuple(t.shape))
+
+
+def dump_tensor(t: torch.Tensor, directory: Path | str, *, as_symlinks: bool = False) -> Path:
+    """Write `t` to `directory` (created; must not hold another tensor's files) as a
+    self-contained tensor folder: shape, element files (copies, or links with `as_symlinks`),
+    and coefficients. Returns the folder.
+    """
+    require_symbolic(t)
+    directory = Path(directory)
+    storage = directory / layout.STORAGE_DIR
+    if storage.exists():
+        shutil.rmtree(storage)
+    directory.mkdir(parents=True, exist_ok=True)
+    layout.atomic_write_text(directory / layout.SHAPE_FILE, json.dumps(list(t.shape)))
+    for i in range(t.numel()):
+        source = layout.element_file(t.st_root, t.st_uid, i)
+        target = storage / layout.element_relpath(i)
+        if as_symlinks:
+            if source.exists():
+                layout.atomic_symlink(target, source.resolve())
+            continue
+        text = layout.read_text(source)
+        if text is not None:
+            layout.atomic_write_text(target, text)
+    coefficients = {
+        "dtype": str(t.dtype).removeprefix("torch."),
+        "values": t.detach().float().reshape(-1).tolist(),
+    }
+    layout.atomic_write_text(directory / COEFFICIENTS_FILE, json.dumps(coefficients))
+    return directory
+
+
+def _read_coefficients(directory: Path, shape: tuple[int, ...]) -> torch.Tensor | None:
+    path = directory / COEFFICIENTS_FILE
+    if not path.exists():
+        return None
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        dtype = getattr(torch, payload["dtype"])
+        values = torch.tensor(payload["values"], dtype=torch.float32)
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
+        raise StorageError(f"{path}: corrupt coefficients file ({error})") from error
+    if values.numel() != layout.numel(shape):
+        raise StorageError(f"{path}: {values.numel()} coefficients do not fit shape {list(shape)}")
+    return values.reshape(shape).to(dtype)
+
+
+def load_tensor(directory: Path | str, *, dtype: torch.dtype = torch.bfloat16) -> torch.Tensor:
+    """Attach to the tensor folder `directory` (root = its parent, uid = its name).
+
+    Coefficients come from its `coefficients` file when present, else 1 where an element holds
+    non-empty text. Raises StorageError (naming the path) when the folder or `shape` is missing,
+    `shape` is corrupt, or an element file lies outside the shape.
+    """
+    directory = Path(directory)
+    shape = layout.read_shape(directory)
+    layout.validate_storage(directory, shape)
+    coefficients = _read_coefficients(directory, shape)
+    if coefficients is None:
+        flat = [
+            1.0
+            if layout.read_text(directory / layout.STORAGE_DIR / layout.element_relpath(i))
+            else 0.0
+            for i in range(layout.numel(shape))
+        ]
+        coefficients = torch.tensor(flat, dtype=dtype).reshape(shape)
+    return attach(coefficients, directory.parent, directory.name)
