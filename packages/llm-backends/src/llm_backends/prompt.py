@@ -28,8 +28,16 @@ def build_messages(view: TaskView, todo_file: str) -> tuple[ChatMessage, ...]:
 
 
 def extract_file_content(answer: str) -> str:
-    """The file content in a model answer: the first fenced code block if any, else the text."""
+    """The file content in a model answer: the first non-empty fenced code block, else the text.
+
+    Stray fence lines (an unclosed or empty block, as a truncated answer leaves) are dropped.
+    """
     match = _FENCE.search(answer)
-    text = match.group(1) if match else answer
+    if match and match.group(1).strip():
+        text = match.group(1)
+    else:
+        text = "\n".join(
+            line for line in answer.splitlines() if not line.lstrip().startswith("```")
+        )
     text = text.strip("\n")
     return text + "\n" if text.strip() else ""
