@@ -4,15 +4,6 @@ from neural_structures import LSTMBaseline, LSTMConfig, ReverseString, StackRNN,
 from neural_structures.train import TrainConfig, evaluate, main, train
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Step-by-step recurrent models of this size are many times faster on one thread.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def test_stack_rnn_logits_cover_every_step_at_any_stack_depth():
     model = StackRNN(StackRNNConfig(n_inputs=4, n_outputs=2, stack_depth=8))
     inputs = torch.randint(4, (3, 30))

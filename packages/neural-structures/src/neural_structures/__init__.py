@@ -10,7 +10,10 @@ from neural_structures.errors import (
     UnknownSymbolError,
     UnresolvedVectorError,
 )
+from neural_structures.latch import LatchState, NeuralLatch
+from neural_structures.memory import AddressableMemory, MemoryState
 from neural_structures.models import LSTMBaseline, LSTMConfig, StackRNN, StackRNNConfig
+from neural_structures.nand import NeuralNAND
 from neural_structures.queue import NeuralQueue
 from neural_structures.stack import NOOP, POP, PUSH, GrefenstetteStack, NeuralStack, StackState
 from neural_structures.symbol import SymbolSpace, decode_symbol, encode_symbol, symbol_vector
@@ -30,6 +33,7 @@ __all__ = [
     "POP",
     "PUSH",
     "TASKS",
+    "AddressableMemory",
     "AnBn",
     "BalancedBrackets",
     "CheckpointError",
@@ -37,6 +41,10 @@ __all__ = [
     "GrefenstetteStack",
     "LSTMBaseline",
     "LSTMConfig",
+    "LatchState",
+    "MemoryState",
+    "NeuralLatch",
+    "NeuralNAND",
     "NeuralQueue",
     "NeuralStack",
     "NeuralStructuresError",
