@@ -1,7 +1,8 @@
-import subprocess
-import sys
+import importlib
 
 import pytest
+import symtensor_store
+import symtensor_store.tensor_ops
 import torch
 from symtensor_store import (
     make_tensor,
@@ -18,12 +19,16 @@ def ops():
     register_tensor_ops()  # idempotent; left registered because other suites may rely on it
 
 
-def test_methods_are_not_registered_on_import():
-    probe = "import torch, symtensor_store; print(hasattr(torch.Tensor, 'st_pack'))"
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
+def test_importing_the_package_registers_nothing():
+    was_registered = hasattr(torch.Tensor, "st_pack")
+    unregister_tensor_ops()
+    try:
+        importlib.reload(symtensor_store.tensor_ops)
+        importlib.reload(symtensor_store)
+        assert not hasattr(torch.Tensor, "st_pack")
+    finally:
+        if was_registered:
+            register_tensor_ops()
 
 
 def test_unregister_removes_the_methods():

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -57,14 +56,20 @@ def _final_target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
+def _ensure_folder(folder: Path) -> None:
+    if not os.path.isdir(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write `text` (UTF-8, no newline translation) to `path` via temp file + `os.replace`.
 
     If `path` is a symbolic link, the file it names is replaced and the link is kept.
     """
     target = _final_target(Path(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+    _ensure_folder(target.parent)
+    tmp = target.parent / f".tmp-{uuid.uuid4().hex}.part"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
@@ -77,7 +82,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_symlink(link: Path, points_to: str | Path) -> None:
     """Make `link` a symbolic link to `points_to`, replacing whatever was there atomically."""
     link = Path(link)
-    link.parent.mkdir(parents=True, exist_ok=True)
+    _ensure_folder(link.parent)
     tmp = link.parent / f".tmp-link-{uuid.uuid4().hex}"
     os.symlink(points_to, tmp)
     os.replace(tmp, link)

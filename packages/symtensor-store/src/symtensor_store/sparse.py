@@ -37,7 +37,12 @@ def sparse_to_dense(
     coefficient) at `coordinates[k]`; all other elements none. Later duplicates win."""
     require_symbolic(values, "values")
     shape = tuple(int(d) for d in shape)
-    coordinates = torch.as_tensor(coordinates, dtype=torch.long).reshape(-1, len(shape))
+    coordinates = torch.as_tensor(coordinates, dtype=torch.long)
+    if coordinates.dim() != 2 or coordinates.shape[1] != len(shape):
+        raise ShapeMismatchError(
+            f"coordinates must have shape (nnz, {len(shape)}) for a {len(shape)}-d result, got "
+            f"{list(coordinates.shape)}"
+        )
     if values.dim() != 1 or len(values) != len(coordinates):
         raise ShapeMismatchError(
             f"values must be 1-D with one element per coordinate row: got values of shape "
