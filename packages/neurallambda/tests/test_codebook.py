@@ -1,6 +1,5 @@
 import pytest
 import torch
-
 from neurallambda import Codebook, IntegerRangeError, VectorSizeError, compile_text, to_memory
 
 

@@ -1,6 +1,5 @@
 import pytest
 import torch
-
 from neurallambda import (
     IntegerRangeError,
     MachineConfig,
@@ -14,6 +13,15 @@ from neurallambda import (
 )
 
 CONFIG = MachineConfig(cells=24, vec_size=256, int_range=(-32, 32))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """The machine's tensors are small: one intra-op thread is faster on a shared CPU."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="module")

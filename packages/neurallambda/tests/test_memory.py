@@ -1,5 +1,4 @@
 import pytest
-
 from neurallambda import (
     ProgramTooLargeError,
     ReadBackError,

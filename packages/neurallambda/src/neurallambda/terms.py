@@ -14,7 +14,7 @@ with a free variable.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from neurallambda import syntax as s
 
@@ -35,9 +35,12 @@ class Free:
 
 @dataclass(frozen=True)
 class Lam:
-    """A one-parameter function; ``hint`` is the source name of the parameter."""
+    """A one-parameter function; ``hint`` is the source name of the parameter.
 
-    hint: str
+    The hint takes no part in equality, so ``==`` on terms is alpha-equivalence.
+    """
+
+    hint: str = field(compare=False)
     body: Term
 
 

@@ -1,0 +1,208 @@
+"""Property tests: parser/printer, memory round trip, and the machine against the reference."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from neurallambda import (
+    BoolLiteral,
+    Call,
+    Defn,
+    Fn,
+    IntegerRangeError,
+    IntLiteral,
+    Let,
+    MachineConfig,
+    NoNormalFormError,
+    Primitive,
+    Program,
+    ProgramTooLargeError,
+    Quote,
+    ReductionMachine,
+    Symbol,
+    format_program,
+    from_memory,
+    normalize,
+    parse,
+    show,
+    size,
+    to_core,
+    to_memory,
+)
+
+CONFIG = MachineConfig(cells=24, vec_size=256, int_range=(-32, 32))
+MAX_STEPS = 20
+NAMES = ("x", "y", "f", "acc", "n2")
+BINARY = ("+", "-", "*", "=", "<", ">", "<=", ">=")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """The machine's tensors are small: one intra-op thread is faster on a shared CPU."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def machine() -> ReductionMachine:
+    return ReductionMachine(CONFIG)
+
+
+# --- strategies ----------------------------------------------------------------------------------
+
+
+@st.composite
+def expressions(draw, scope: tuple[str, ...] = (), depth: int = 3, closed: bool = True):
+    """Random expressions; with ``closed`` every name is bound by an enclosing fn / let."""
+    leaves = [
+        st.builds(IntLiteral, st.integers(-6, 6)),
+        st.builds(BoolLiteral, st.booleans()),
+        st.just(Quote(())),
+    ]
+    if scope:
+        leaves.append(st.sampled_from(scope).map(Symbol))
+        leaves.append(st.sampled_from(scope).map(Symbol))  # variables twice as likely
+    if not closed:
+        leaves.append(st.sampled_from(("free", "z")).map(Symbol))
+    if depth == 0:
+        return draw(st.one_of(leaves))
+    kind = draw(
+        st.sampled_from(
+            [
+                "leaf",
+                "fn",
+                "call",
+                "redex",
+                "redex",
+                "redex",
+                "binary",
+                "if",
+                "quote",
+                "list-op",
+                "let",
+                "let",
+            ]
+        )
+    )
+    sub = lambda scope=scope: expressions(scope, depth - 1, closed)  # noqa: E731
+    if kind == "leaf":
+        return draw(st.one_of(leaves))
+    if kind == "fn":
+        params = tuple(draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=2)))
+        return Fn(params, draw(sub(scope + params)))
+    if kind == "call":
+        return Call(draw(sub()), tuple(draw(st.lists(sub(), min_size=1, max_size=2))))
+    if kind == "redex":
+        params = tuple(draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=2)))
+        fn = Fn(params, draw(sub(scope + params)))
+        return Call(fn, tuple(draw(sub()) for _ in params))
+    if kind == "binary":
+        return Call(Primitive(draw(st.sampled_from(BINARY))), (draw(sub()), draw(sub())))
+    if kind == "if":
+        cond = Call(Primitive(draw(st.sampled_from(BINARY[3:]))), (draw(sub()), draw(sub())))
+        return Call(Primitive("if"), (cond, draw(sub()), draw(sub())))
+    if kind == "quote":
+        return Quote(tuple(draw(st.lists(sub(), max_size=3))))
+    if kind == "list-op":
+        op = draw(st.sampled_from(("car", "cdr", "cons", "not")))
+        if op == "cons":
+            return Call(Primitive("cons"), (draw(sub()), draw(sub())))
+        return Call(Primitive(op), (draw(sub()),))
+    name = draw(st.sampled_from(NAMES))
+    return Let(((name, draw(sub())),), draw(sub((*scope, name))))
+
+
+@st.composite
+def programs(draw):
+    """Surface programs with definitions, free names and every construct."""
+    definitions = []
+    scope: tuple[str, ...] = ()
+    for _ in range(draw(st.integers(0, 2))):
+        name = draw(st.sampled_from(NAMES))
+        params = tuple(draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=2)))
+        body = draw(expressions(scope + params, depth=2, closed=False))
+        definitions.append(Defn(name, params, body))
+        scope += (name,)
+    return Program(tuple(definitions), draw(expressions(scope, depth=3, closed=False)))
+
+
+def fitting_terms(cells: int = CONFIG.cells):
+    """Closed, well-scoped core terms that fit the machine's memory."""
+    return expressions(depth=3).map(to_core).filter(lambda t: size(t) <= cells)
+
+
+def reference_text(term) -> str:
+    """The reference interpreter's verdict in the machine's vocabulary."""
+    try:
+        result = normalize(term, MAX_STEPS, max_cells=CONFIG.cells, int_range=CONFIG.int_range).term
+    except (NoNormalFormError, ProgramTooLargeError, IntegerRangeError) as exc:
+        return type(exc).__name__
+    return show(result)
+
+
+def machine_text(outcome) -> str:
+    return outcome.text if outcome.ok else type(outcome.error).__name__
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+
+@given(programs())
+def test_parse_of_print_is_identity(program):
+    assert parse(format_program(program)) == program
+
+
+@settings(suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(fitting_terms())
+def test_text_tensor_text_round_trip(machine, term):
+    memory = to_memory(term, CONFIG.cells)
+    decoded = machine.codebook.decode(machine.codebook.encode([memory]))[0]
+    assert decoded == memory
+    assert show(from_memory(decoded)) == show(term)
+    assert to_core(parse(show(term))) == term or "cons" in show(term)
+
+
+@settings(suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(fitting_terms())
+def test_machine_agrees_with_reference(machine, term):
+    expected = reference_text(term)
+    with torch.no_grad():
+        (outcome,) = machine.evaluate([term], MAX_STEPS)
+    event(f"outcome: {type(outcome.error).__name__ if outcome.error else 'normal form'}")
+    event(f"steps: {'0' if outcome.steps == 0 else '1-3' if outcome.steps <= 3 else '4+'}")
+    assert machine_text(outcome) == expected
+    if outcome.ok:
+        assert outcome.term == normalize(term, MAX_STEPS).term
+
+
+@settings(
+    max_examples=25, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow]
+)
+@given(st.lists(fitting_terms(), min_size=2, max_size=4))
+def test_batch_results_do_not_depend_on_the_other_programs(machine, terms):
+    with torch.no_grad():
+        together = machine.run(machine.compile(terms), MAX_STEPS)
+        together_out = machine.read_back(together, MAX_STEPS)
+        for i, term in enumerate(terms):
+            alone = machine.run(machine.compile([term]), MAX_STEPS)
+            (alone_out,) = machine.read_back(alone, MAX_STEPS)
+            assert machine_text(together_out[i]) == machine_text(alone_out)
+            if alone_out.ok:
+                torch.testing.assert_close(together.memory[i], alone.memory[0])
+
+
+@settings(
+    max_examples=25, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow]
+)
+@given(fitting_terms())
+def test_gradients_reaching_the_input_are_finite(machine, term):
+    memory = machine.compile([term]).memory.requires_grad_()
+    state = machine.run(machine.initial_state(memory), 6)
+    weights = torch.linspace(-1, 1, state.memory.numel()).reshape(state.memory.shape)
+    ((state.memory * weights).sum() + state.halted.sum()).backward()
+    assert memory.grad is not None
+    assert torch.isfinite(memory.grad).all()
