@@ -81,3 +81,16 @@ def test_a_corrupt_cache_entry_is_a_miss(tmp_path):
     cache.path_for(request.cache_key()).parent.mkdir(parents=True)
     cache.path_for(request.cache_key()).write_text("{not json")
     assert cache.get(request) is None
+
+
+def test_a_disk_entry_is_served_from_memory_after_the_first_read(tmp_path):
+    request = ChatRequest((ChatMessage("user", "q"),), "m")
+    ResponseCache(tmp_path).put(request, ChatResponse("a"))
+    cache = ResponseCache(tmp_path, memory_entries=1)
+    assert cache.get(request) == ChatResponse("a")
+    cache.path_for(request.cache_key()).unlink()
+    assert cache.get(request) == ChatResponse("a")  # remembered
+    other = ChatRequest((ChatMessage("user", "other"),), "m")
+    cache.put(other, ChatResponse("b"))  # evicts the first (one entry kept)
+    assert cache.get(request) is None
+    assert cache.get(other) == ChatResponse("b")

@@ -52,8 +52,12 @@ class ChatRequest:
         return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def cache_key(self) -> str:
-        """sha256 hex digest of :meth:`canonical_json`."""
-        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+        """sha256 hex digest of :meth:`canonical_json` (computed once per request)."""
+        key = self.__dict__.get("_cache_key")
+        if key is None:
+            key = hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+            object.__setattr__(self, "_cache_key", key)
+        return key
 
 
 @dataclass(frozen=True)

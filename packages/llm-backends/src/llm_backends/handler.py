@@ -20,7 +20,7 @@ from .prompt import build_messages, extract_file_content
 from .retry import Attempts, RetryPolicy, call_with_retries
 from .task import AgentTask, TaskResult, TaskView, is_unfilled
 from .usage import Usage
-from .workspace import build_view, resolve_inside, write_inside
+from .workspace import TaskWorkspace
 
 
 class TaskHandler:
@@ -67,6 +67,7 @@ class TaskHandler:
             if backend is not None and not isinstance(backend, str)
             else make_backend(backend)
         )
+        self._task_level = isinstance(self.backend, TaskBackend)
         self.concurrency = concurrency
         self.cache = ResponseCache(cache_dir or default_cache_dir()) if use_cache else None
         log_path = log_path or os.environ.get("LLM_LOG_PATH")
@@ -108,18 +109,19 @@ class TaskHandler:
     async def _run_one(self, task: AgentTask, limiter: asyncio.Semaphore) -> TaskResult:
         usage = Usage()
         try:
-            view = build_view(task)
-            if isinstance(self.backend, TaskBackend):
-                usage, written = await self._run_agent(task, view, limiter)
+            workspace = TaskWorkspace.open(task)
+            if self._task_level:
+                usage, written = await self._run_agent(task, workspace, limiter)
             else:
-                usage, written = await self._run_chat(task, view, limiter)
+                usage, written = await self._run_chat(task, workspace, limiter)
             return TaskResult(task, ok=True, written=written, usage=usage)
         except Exception as exc:
             return TaskResult(task, ok=False, error=exc, usage=usage)
 
     async def _run_chat(
-        self, task: AgentTask, view: TaskView, limiter: asyncio.Semaphore
+        self, task: AgentTask, workspace: TaskWorkspace, limiter: asyncio.Semaphore
     ) -> tuple[Usage, list[Path]]:
+        view = workspace.view
         answers = await asyncio.gather(
             *(self._answer(task, view, name, limiter) for name in view.todo_files)
         )
@@ -130,7 +132,7 @@ class TaskHandler:
                     f"{self.backend.name} answer for {name!r} in {task.workspace} is empty or still TODO"
                 )
         written = [
-            write_inside(task.workspace, name, content)
+            workspace.write(name, content)
             for name, (content, _) in zip(view.todo_files, answers, strict=True)
         ]
         return usage, written
@@ -205,8 +207,9 @@ class TaskHandler:
         return response, usage
 
     async def _run_agent(
-        self, task: AgentTask, view: TaskView, limiter: asyncio.Semaphore
+        self, task: AgentTask, workspace: TaskWorkspace, limiter: asyncio.Semaphore
     ) -> tuple[Usage, list[Path]]:
+        view = workspace.view
         backend = self.backend
         assert isinstance(backend, TaskBackend)
         attempts = Attempts()
@@ -242,7 +245,7 @@ class TaskHandler:
         )
         written = []
         for name in view.todo_files:
-            path = resolve_inside(task.workspace, name)
+            path = workspace.resolve(name)
             if not path.is_file() or is_unfilled(
                 path.read_text(encoding="utf-8", errors="replace")
             ):

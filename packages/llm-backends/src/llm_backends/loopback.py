@@ -23,6 +23,11 @@ def default_reply(request: dict[str, Any]) -> str:
     return f"```\n# answer from the loopback server ({chars} prompt chars)\n```"
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the default backlog of 5 drops bursts of concurrent connects
+
+
 class LoopbackChatServer:
     """Context manager running the server in a background thread; ``url`` is its /v1 base URL."""
 
@@ -41,8 +46,7 @@ class LoopbackChatServer:
         self._script = list(script)
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -71,6 +75,7 @@ class LoopbackChatServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in separate writes
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -132,3 +137,25 @@ class LoopbackChatServer:
                 self.wfile.write(data)
 
         return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until interrupted; prints the base URL as the first line of stdout."""
+    import argparse
+    import contextlib
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m llm_backends.loopback",
+        description="Scriptable OpenAI-compatible chat server on 127.0.0.1 (for tests and benchmarks).",
+    )
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before every answer")
+    args = parser.parse_args(argv)
+    with LoopbackChatServer(latency_s=args.latency_ms / 1000) as server:
+        print(server.url, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            sys.stdin.read()  # serve until stdin closes (the parent exits) or Ctrl-C
+
+
+if __name__ == "__main__":
+    main()

@@ -1,39 +1,48 @@
-"""Confinement: every path a task reads or writes is resolved and checked against its workspace."""
+"""Confinement: every path a task reads or writes is resolved and checked against its workspace.
+
+Hot paths work on ``str`` paths (os.path, os.scandir): a cache hit spends most of its time here.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
-from pathlib import Path, PurePosixPath
+import threading
+from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import WorkspaceEscapeError
 from .task import TODO_PLACEHOLDER, AgentTask, TaskView
 
 MAX_FILE_BYTES = 1_000_000
+_tmp_counter = itertools.count()
 
 
 def resolve_inside(workspace: Path, relative: str | os.PathLike[str]) -> Path:
     """Resolve ``relative`` against ``workspace``; raise WorkspaceEscapeError if it leaves it.
 
-    Rejected: absolute paths, any ``..`` component, and paths that resolve (through symlinks,
-    followed to the end) outside the workspace. Returns the resolved real path.
+    Rejected: absolute paths, any ``..`` component, the workspace itself, and paths that resolve
+    (through symlinks, followed to the end) outside the workspace. Returns the resolved real path.
     """
-    text = os.fspath(relative)
-    root = workspace.resolve()
+    return Path(_resolve_in_root(os.path.realpath(workspace), os.fspath(relative)))
+
+
+def _resolve_in_root(root: str, text: str) -> str:
+    """:func:`resolve_inside` for a workspace already resolved to its real path ``root``."""
     if not text or "\x00" in text:
         raise WorkspaceEscapeError(f"invalid path {text!r} in workspace {root}")
-    if os.path.isabs(text) or PurePosixPath(text).is_absolute() or text.startswith("\\"):
+    if os.path.isabs(text) or text.startswith("\\"):
         raise WorkspaceEscapeError(
             f"absolute path {text!r} is not allowed; use a path relative to {root}"
         )
-    if ".." in PurePosixPath(text.replace("\\", "/")).parts:
+    if ".." in text.replace("\\", "/").split("/"):
         raise WorkspaceEscapeError(f"path {text!r} contains '..'; it must stay inside {root}")
-    target = (root / text).resolve()
+    target = os.path.realpath(os.path.join(root, text))
     if target == root:
         raise WorkspaceEscapeError(
             f"path {text!r} names the workspace {root} itself, not a file in it"
         )
-    if not target.is_relative_to(root):
+    if not target.startswith(root + os.sep):
         raise WorkspaceEscapeError(
             f"path {text!r} resolves to {target}, outside workspace {root} (symlink?)"
         )
@@ -42,11 +51,18 @@ def resolve_inside(workspace: Path, relative: str | os.PathLike[str]) -> Path:
 
 def atomic_write_text(path: Path, content: str) -> None:
     """Write ``content`` to ``path`` through a temporary file and os.replace (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    directory, name = os.path.split(os.fspath(path))
+    tmp = os.path.join(
+        directory, f".{name}.{os.getpid()}.{threading.get_ident()}.{next(_tmp_counter)}.tmp"
+    )
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileNotFoundError:
+        os.makedirs(directory, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content.encode("utf-8"))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -55,11 +71,15 @@ def atomic_write_text(path: Path, content: str) -> None:
 
 def write_inside(workspace: Path, relative: str | os.PathLike[str], content: str) -> Path:
     """Atomically write ``content`` to ``relative`` inside ``workspace``; return the real path written."""
-    target = resolve_inside(workspace, relative)
-    if target.is_dir():
-        raise WorkspaceEscapeError(f"{relative!s} is a directory in {workspace}, not a file")
-    atomic_write_text(target, content)
-    return target
+    return _write_in_root(os.path.realpath(workspace), os.fspath(relative), content)
+
+
+def _write_in_root(root: str, text: str, content: str) -> Path:
+    target = _resolve_in_root(root, text)  # resolved again: the tree may have changed since reading
+    if os.path.isdir(target):
+        raise WorkspaceEscapeError(f"{text!r} is a directory in {root}, not a file")
+    atomic_write_text(Path(target), content)
+    return Path(target)
 
 
 def read_workspace_files(workspace: Path) -> dict[str, str]:
@@ -68,40 +88,71 @@ def read_workspace_files(workspace: Path) -> dict[str, str]:
     Symlinks are followed only while they resolve inside the workspace; binary, unreadable and
     oversized files are skipped.
     """
-    root = workspace.resolve()
+    return _read_root(os.path.realpath(workspace))
+
+
+def _read_root(root: str) -> dict[str, str]:
     files: dict[str, str] = {}
 
-    def visit(directory: Path, prefix: PurePosixPath, ancestors: frozenset[Path]) -> None:
-        for entry in sorted(directory.iterdir(), key=lambda p: p.name):
-            real = entry.resolve()
-            if not real.is_relative_to(root):
-                continue
-            relative = prefix / entry.name
-            if real.is_dir():
-                if real not in ancestors:  # a symlink back up the tree would loop forever
-                    visit(entry, relative, ancestors | {real})
-            elif real.is_file() and real.stat().st_size <= MAX_FILE_BYTES:
-                try:
-                    files[relative.as_posix()] = real.read_text(encoding="utf-8")
-                except (UnicodeDecodeError, OSError):
+    def visit(real_dir: str, prefix: str, ancestors: frozenset[str]) -> None:
+        with os.scandir(real_dir) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+        for entry in entries:
+            real = entry.path
+            if entry.is_symlink():  # only links can lead out of the tree: resolve those
+                real = os.path.realpath(real)
+                if not real.startswith(root + os.sep):
                     continue
+            relative = prefix + entry.name
+            if os.path.isdir(real):
+                if real not in ancestors:  # a symlink back up the tree would loop forever
+                    visit(real, relative + "/", ancestors | {real})
+                continue
+            try:
+                if os.path.getsize(real) > MAX_FILE_BYTES:
+                    continue
+                with open(real, encoding="utf-8") as handle:
+                    files[relative] = handle.read()
+            except (UnicodeDecodeError, OSError):
+                continue
 
-    visit(root, PurePosixPath(), frozenset({root}))
+    visit(root, "", frozenset({root}))
     return files
 
 
 def build_view(task: AgentTask) -> TaskView:
     """Check ``task`` (workspace exists, TODO paths stay inside) and read what the backend may see."""
-    if not task.workspace.is_dir():
-        raise WorkspaceEscapeError(
-            f"workspace {task.workspace} does not exist or is not a directory"
-        )
-    files = read_workspace_files(task.workspace)
-    if task.todo_files:
-        todo = []
-        for path in task.todo_files:
-            resolve_inside(task.workspace, path)
-            todo.append(PurePosixPath(path.as_posix()).as_posix())
-    else:
-        todo = [name for name, text in files.items() if text.strip() == TODO_PLACEHOLDER]
-    return TaskView(instruction=task.instruction, files=files, todo_files=todo)
+    return TaskWorkspace.open(task).view
+
+
+@dataclass(frozen=True)
+class TaskWorkspace:
+    """A task's workspace resolved once: its real ``root``, the backend's ``view``, and writes."""
+
+    root: str
+    view: TaskView
+
+    @classmethod
+    def open(cls, task: AgentTask) -> TaskWorkspace:
+        """Resolve and check the workspace and TODO paths, and read the files the backend sees."""
+        if not task.workspace.is_dir():
+            raise WorkspaceEscapeError(
+                f"workspace {task.workspace} does not exist or is not a directory"
+            )
+        root = os.path.realpath(task.workspace)
+        files = _read_root(root)
+        if task.todo_files:
+            todo = [path.as_posix() for path in task.todo_files]
+            for name in todo:
+                _resolve_in_root(root, name)
+        else:
+            todo = [name for name, text in files.items() if text.strip() == TODO_PLACEHOLDER]
+        return cls(root, TaskView(instruction=task.instruction, files=files, todo_files=todo))
+
+    def resolve(self, relative: str) -> Path:
+        """:func:`resolve_inside` this workspace."""
+        return Path(_resolve_in_root(self.root, relative))
+
+    def write(self, relative: str, content: str) -> Path:
+        """:func:`write_inside` this workspace."""
+        return _write_in_root(self.root, relative, content)
