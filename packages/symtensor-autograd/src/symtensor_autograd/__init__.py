@@ -1,1 +1,144 @@
-"""torch.autograd Functions over symbolic tensors with a dual numeric + text gradient, StMoe and the StSGD optimizer."""
+"""torch.autograd Functions over symbolic tensors with a dual numeric + text gradient, StMoe and the StSGD optimizer.
+
+How a text gradient travels from the loss to the experience is told in one place:
+:mod:`symtensor_autograd.gradient_channel`.
+"""
+
+from symtensor_autograd.data_loader import FileBatchLoader
+from symtensor_autograd.edit_distance import (
+    EditDistanceRatio,
+    edit_distance_ratio,
+    levenshtein_distance,
+    text_edit_distance_ratio,
+)
+from symtensor_autograd.errors import (
+    CheckpointError,
+    DataLoaderError,
+    ExperienceShapeError,
+    GradientChannelError,
+    LossShapeError,
+    RootMismatchError,
+    SymbolicAutogradError,
+)
+from symtensor_autograd.experience import (
+    COLUMNS,
+    KEY,
+    QUERY,
+    VALUE,
+    ExperienceEntry,
+    Retrieval,
+    check_experience,
+    jaccard_similarity,
+    make_experience,
+    read_experience,
+    retrieve,
+)
+from symtensor_autograd.functions import (
+    DenseToSparse,
+    Merge,
+    SliceAttention,
+    SparseToDense,
+    StMoe,
+    StMoeConfig,
+    StStack,
+    TextMerger,
+    copy,
+    dense_to_sparse,
+    fork,
+    merge,
+    slice_attention,
+    slice_tensor,
+    slice_view,
+    sparse_to_dense,
+    st_attention,
+    st_moe,
+    st_stack,
+    with_dense_view,
+)
+from symtensor_autograd.gradient_channel import (
+    GradientChannel,
+    TextGradient,
+    channel_of,
+    resolve_channel,
+    stamp,
+)
+from symtensor_autograd.keywords import (
+    KeywordExtractor,
+    LexicalKeywords,
+    LlmKeywords,
+    format_keywords,
+    normalize_keywords,
+    parse_keyword_text,
+)
+from symtensor_autograd.llm_runner import FileTask, LlmRunner
+from symtensor_autograd.modules import StMoeModule, WithDenseView
+from symtensor_autograd.optimizer import StepReport, StSGD
+from symtensor_autograd.prompts import StMoePrompts
+from symtensor_autograd.texts import TensorRef, read_texts, text_tensor
+
+__all__ = [
+    "COLUMNS",
+    "KEY",
+    "QUERY",
+    "VALUE",
+    "CheckpointError",
+    "DataLoaderError",
+    "DenseToSparse",
+    "EditDistanceRatio",
+    "ExperienceEntry",
+    "ExperienceShapeError",
+    "FileBatchLoader",
+    "FileTask",
+    "GradientChannel",
+    "GradientChannelError",
+    "KeywordExtractor",
+    "LexicalKeywords",
+    "LlmKeywords",
+    "LlmRunner",
+    "LossShapeError",
+    "Merge",
+    "Retrieval",
+    "RootMismatchError",
+    "SliceAttention",
+    "SparseToDense",
+    "StMoe",
+    "StMoeConfig",
+    "StMoeModule",
+    "StMoePrompts",
+    "StSGD",
+    "StStack",
+    "StepReport",
+    "SymbolicAutogradError",
+    "TensorRef",
+    "TextGradient",
+    "TextMerger",
+    "WithDenseView",
+    "channel_of",
+    "check_experience",
+    "copy",
+    "dense_to_sparse",
+    "edit_distance_ratio",
+    "fork",
+    "format_keywords",
+    "jaccard_similarity",
+    "levenshtein_distance",
+    "make_experience",
+    "merge",
+    "normalize_keywords",
+    "parse_keyword_text",
+    "read_experience",
+    "read_texts",
+    "resolve_channel",
+    "retrieve",
+    "slice_attention",
+    "slice_tensor",
+    "slice_view",
+    "sparse_to_dense",
+    "st_attention",
+    "st_moe",
+    "st_stack",
+    "stamp",
+    "text_edit_distance_ratio",
+    "text_tensor",
+    "with_dense_view",
+]

@@ -1,0 +1,103 @@
+"""The loss: Levenshtein edit distance ratio between actual and expected texts.
+
+``edit_distance_ratio(actual, expected)`` is an autograd Function with both gradient channels:
+
+* numeric: the loss value of an element is its ratio (0 = identical, 1 = nothing in common); the
+  gradient sent to ``actual``'s coefficient is ``grad * ratio`` (a straight-through estimator: the
+  coefficient does not change the text, but how wrong the text is says how much to push).
+* text: the unified diff turning the actual text into the expected text, sent to ``actual`` on
+  the :class:`~symtensor_autograd.gradient_channel.GradientChannel`.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from symtensor_autograd.errors import LossShapeError
+from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel
+from symtensor_autograd.texts import read_texts, require_same_root, require_symbolic, text_tensor
+
+
+def levenshtein_distance(a: str, b: str) -> int:
+    """Number of single-character insertions, deletions and substitutions turning ``a`` into ``b``."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a -= 1
+        end_b -= 1
+    a, b = a[start:end_a], b[start:end_b]
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def text_edit_distance_ratio(a: str, b: str) -> float:
+    """Levenshtein distance divided by the longer length: 0.0 for equal texts, at most 1.0."""
+    longest = max(len(a), len(b))
+    return levenshtein_distance(a, b) / longest if longest else 0.0
+
+
+class EditDistanceRatio(torch.autograd.Function):
+    """Element-wise loss between two symbolic tensors of one shape (see the module docstring)."""
+
+    @staticmethod
+    def forward(ctx, actual, expected, channel):  # noqa: D102
+        actual_texts = [text or "" for text in read_texts(actual)]
+        expected_texts = [text or "" for text in read_texts(expected)]
+        ratios = [
+            text_edit_distance_ratio(a, e)
+            for a, e in zip(actual_texts, expected_texts, strict=True)
+        ]
+        ratio = torch.tensor(ratios, dtype=torch.float32).reshape(actual.shape)
+        ctx.save_for_backward(ratio)
+        ctx.actual, ctx.expected, ctx.channel = actual, expected, channel
+        return ratio.clone()
+
+    @staticmethod
+    def backward(ctx, grad_loss):  # noqa: D102
+        (ratio,) = ctx.saved_tensors
+        if ctx.needs_input_grad[0]:
+            diffs = text_diff_tensor(ctx.actual, ctx.expected)
+            ctx.channel.send(ctx.actual, diffs)
+        grad_actual = (grad_loss * ratio).to(ctx.actual.dtype)
+        return grad_actual, None, None
+
+
+def text_diff_tensor(actual: torch.Tensor, expected: torch.Tensor) -> torch.Tensor:
+    """Symbolic tensor of unified diffs turning each ``actual`` element into the ``expected`` one."""
+    from symtensor_autograd.texts import unified_diff
+
+    diffs = [
+        unified_diff(a or "", e or "")
+        for a, e in zip(read_texts(actual), read_texts(expected), strict=True)
+    ]
+    return text_tensor(diffs, actual.shape, actual.st_root, dtype=actual.dtype)
+
+
+def edit_distance_ratio(
+    actual: torch.Tensor, expected: torch.Tensor, *, channel: GradientChannel | None = None
+) -> torch.Tensor:
+    """Per-element Levenshtein edit distance ratio (float32, shape of ``actual``).
+
+    ``channel`` carries the text gradient (the diff to ``expected``) back to whoever produced
+    ``actual``; by default the channel ``actual`` came out of (``actual.st_channel``).
+    """
+    require_symbolic(actual, "actual")
+    require_symbolic(expected, "expected")
+    if actual.shape != expected.shape:
+        raise LossShapeError(
+            f"edit_distance_ratio needs actual and expected of one shape, got "
+            f"{list(actual.shape)} and {list(expected.shape)}"
+        )
+    require_same_root("edit_distance_ratio", actual=actual, expected=expected)
+    return EditDistanceRatio.apply(actual, expected, resolve_channel(channel, actual))

@@ -1,0 +1,111 @@
+"""Index-like Functions: ``slice_view``, ``slice_tensor``, ``copy`` and ``fork``.
+
+Forward moves elements (as symbolic links or as copies); backward scatters both gradient
+channels back to the source positions (see :mod:`symtensor_autograd.functions.routing`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from symtensor_store.indexing import gather, select_flat_indices
+
+from symtensor_autograd.functions.routing import (
+    flat_positions,
+    received_texts,
+    scatter_numeric,
+    send_scattered,
+)
+from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel, stamp
+from symtensor_autograd.texts import TensorRef, require_symbolic
+
+
+class _Gather(torch.autograd.Function):
+    """Output element k is source element ``sources[k]``, linked (view) or copied."""
+
+    @staticmethod
+    def forward(ctx, source, sources, view, channel):
+        out = gather(source, sources, view=view)
+        ctx.source, ctx.sources, ctx.channel = source, sources, channel
+        ctx.out = TensorRef.of(out)
+        return stamp(out, channel)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        diffs = received_texts(ctx.channel, ctx.out)
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None
+        send_scattered(ctx.channel, ctx.source, ctx.sources, diffs)
+        grad = scatter_numeric(grad_out, ctx.sources, ctx.source.shape, ctx.source.dtype)
+        return grad, None, None, None
+
+
+def _gather(source: torch.Tensor, index: Any, view: bool, channel: GradientChannel | None):
+    require_symbolic(source, "source")
+    sources = select_flat_indices(tuple(source.shape), index)
+    return _Gather.apply(source, sources, view, resolve_channel(channel, source))
+
+
+def slice_view(
+    source: torch.Tensor, index: Any, *, channel: GradientChannel | None = None
+) -> torch.Tensor:
+    """Autograd-aware numpy-style slice whose elements are symbolic links into ``source``.
+
+    Backward scatters the gradients (numeric summed, diffs combined) to the sliced positions.
+    """
+    return _gather(source, index, True, channel)
+
+
+def slice_tensor(
+    source: torch.Tensor, index: Any, *, channel: GradientChannel | None = None
+) -> torch.Tensor:
+    """Autograd-aware numpy-style slice into an independent copy (backward as ``slice_view``)."""
+    return _gather(source, index, False, channel)
+
+
+def copy(source: torch.Tensor, *, channel: GradientChannel | None = None) -> torch.Tensor:
+    """Independent copy of ``source`` (same shape); both gradients pass straight through."""
+    require_symbolic(source, "source")
+    return _Gather.apply(
+        source, flat_positions(source.shape), False, resolve_channel(channel, source)
+    )
+
+
+class _Fork(torch.autograd.Function):
+    """``n`` views of one source; backward sums the numeric grads and combines the diffs."""
+
+    @staticmethod
+    def forward(ctx, source, n, channel):
+        positions = flat_positions(source.shape)
+        outs = tuple(gather(source, positions, view=True) for _ in range(n))
+        ctx.source, ctx.positions, ctx.channel = source, positions, channel
+        ctx.outs = [TensorRef.of(out) for out in outs]
+        return tuple(stamp(out, channel) for out in outs)
+
+    @staticmethod
+    def backward(ctx, *grads_out):
+        all_diffs: list[str] = []
+        sources = []
+        for out in ctx.outs:
+            diffs = received_texts(ctx.channel, out)
+            all_diffs.extend(diffs if diffs is not None else [""] * ctx.positions.size)
+            sources.append(ctx.positions.reshape(-1))
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        stacked_sources = np.concatenate(sources)
+        send_scattered(ctx.channel, ctx.source, stacked_sources, all_diffs)
+        numeric = torch.cat([g.reshape(-1) for g in grads_out])
+        grad = scatter_numeric(numeric, stacked_sources, ctx.source.shape, ctx.source.dtype)
+        return grad, None, None
+
+
+def fork(
+    source: torch.Tensor, n: int, *, channel: GradientChannel | None = None
+) -> tuple[torch.Tensor, ...]:
+    """``n`` symlinked views of ``source``; backward merges all their gradients into ``source``."""
+    require_symbolic(source, "source")
+    if n < 1:
+        raise ValueError(f"fork needs n >= 1 outputs, got {n}")
+    return _Fork.apply(source, n, resolve_channel(channel, source))

@@ -1,0 +1,283 @@
+"""st_moe: a mixture of experts whose experts are experience rows and whose kernel is an LLM.
+
+Forward, for each input element ``x_i`` (a text):
+
+1. query:     ``q_i = keywords(x_i)``
+2. retrieval: ``rows_i`` = top-k experience rows by Jaccard(q_i, row keywords), with optional
+   Gaussian exploration noise; a query that matches nothing is a cold start (random free rows)
+3. translate: ``o_i = LLM(task, examples = (key, value) of the filled rows_i, input = x_i)``
+4. copy-back: the answers become the output tensor (coefficients pass through from the input)
+
+Backward, with ``d_i`` the text gradient of ``o_i`` (a diff to the expected text) and
+``t_i = patch(o_i, d_i)`` the expected text; "wrong" inputs are those with a non-empty ``d_i``:
+
+* input: numeric pass-through; text ``diff(x_i, LLM-improved x_i)`` (only if it requires grad)
+* experience: the forward rows transposed to "which wrong inputs did each row serve":
+
+  - a wrong input claims one empty row (its own selected empty row, else a random free one) and
+    writes itself there: key gradient ``diff("", x_i)``, value gradient ``diff("", t_i)``. No LLM
+    is needed, and after the optimizer step retrieval finds that row for ``x_i``. This is the
+    cold start that lets an empty experience learn.
+  - a filled row that served wrong inputs gets its key and its value rewritten by one LLM pass
+    each (skipped with ``update_filled_rows=False``), gradient ``diff(old, new)``.
+
+  The numeric gradient of a row's key and value is the sum of ``grad_output`` over the wrong
+  inputs it took part in; the query column gets none (the optimizer regenerates it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import torch
+from llm_backends import TaskHandler
+
+from symtensor_autograd.experience import (
+    KEY,
+    VALUE,
+    ExperienceEntry,
+    check_experience,
+    read_experience,
+    retrieve,
+)
+from symtensor_autograd.functions.routing import received_texts
+from symtensor_autograd.gradient_channel import GradientChannel, channel_of, resolve_channel, stamp
+from symtensor_autograd.keywords import KeywordExtractor, LlmKeywords
+from symtensor_autograd.llm_runner import FileTask, LlmRunner
+from symtensor_autograd.prompts import StMoePrompts
+from symtensor_autograd.texts import (
+    TensorRef,
+    apply_diff,
+    read_texts,
+    require_same_root,
+    require_symbolic,
+    text_tensor,
+    unified_diff,
+)
+
+
+@dataclass
+class StMoeConfig:
+    """Everything st_moe needs besides its tensors (shared by forward and backward)."""
+
+    runner: LlmRunner
+    keywords: KeywordExtractor
+    prompts: StMoePrompts
+    topk: int = 1
+    noise_std: float = 0.0
+    generator: torch.Generator | None = None
+    update_filled_rows: bool = True
+
+
+class StMoe(torch.autograd.Function):
+    """Autograd Function of :func:`st_moe` (see the module docstring)."""
+
+    @staticmethod
+    def forward(ctx, input, experience, config, channel):  # noqa: D102
+        inputs = [text or "" for text in read_texts(input)]
+        entries = read_experience(experience)
+        active = [i for i, text in enumerate(inputs) if text.strip()]
+        queries = config.keywords([inputs[i] for i in active])
+        found = retrieve(
+            queries, entries, config.topk, noise_std=config.noise_std, generator=config.generator
+        )
+        rows: list[list[int]] = [[] for _ in inputs]
+        for i, chosen in zip(active, found.indexes, strict=True):
+            rows[i] = chosen
+        tasks = [
+            _translate_task(config.prompts, inputs[i], _examples(entries, rows[i])) for i in active
+        ]
+        outputs = [""] * len(inputs)
+        for i, answer in zip(active, config.runner.run(tasks), strict=True):
+            outputs[i] = answer or ""
+
+        output = text_tensor(outputs, input.shape, input.st_root, dtype=input.dtype)
+        with torch.no_grad():
+            output.copy_(input.detach())
+        k = min(config.topk, len(entries))
+        indexes = torch.full((len(inputs), k), -1, dtype=torch.long)
+        for i, chosen in enumerate(rows):
+            indexes[i, : len(chosen)] = torch.tensor(chosen, dtype=torch.long)
+        indexes = indexes.reshape(*input.shape, k)
+        ctx.mark_non_differentiable(indexes)
+
+        ctx.input, ctx.experience, ctx.config, ctx.channel = input, experience, config, channel
+        ctx.output = TensorRef.of(output)
+        ctx.inputs, ctx.outputs, ctx.rows, ctx.entries = inputs, outputs, rows, entries
+        return stamp(output, channel), indexes
+
+    @staticmethod
+    def backward(ctx, grad_output, _grad_indexes):  # noqa: D102
+        diffs = received_texts(ctx.channel, ctx.output) or [""] * len(ctx.outputs)
+        targets: dict[int, str] = {}
+        for i, diff in enumerate(diffs):
+            target = apply_diff(ctx.outputs[i], diff) if diff.strip() else None
+            if target is not None and target != ctx.outputs[i]:
+                targets[i] = target
+        grad_input = grad_experience = None
+        if ctx.needs_input_grad[0]:
+            grad_input = grad_output.clone()
+            _send_input_gradient(ctx, targets)
+        if ctx.needs_input_grad[1]:
+            grad_experience = _experience_gradient(ctx, targets, grad_output.reshape(-1))
+        return grad_input, grad_experience, None, None
+
+
+def _examples(entries: list[ExperienceEntry], rows: list[int]) -> list[ExperienceEntry]:
+    return [entries[row] for row in rows if row >= 0 and entries[row].filled]
+
+
+def _translate_task(prompts: StMoePrompts, text: str, examples: list[ExperienceEntry]) -> FileTask:
+    files = {"input.txt": text}
+    for n, entry in enumerate(examples, 1):
+        files[f"example_{n}_input.txt"] = entry.key
+        files[f"example_{n}_output.txt"] = entry.value
+    return FileTask(prompts.render(prompts.translate), "output.txt", files)
+
+
+def _send_input_gradient(ctx, targets: dict[int, str]) -> None:
+    """Text gradient of the input: each wrong input rewritten by the LLM, as a diff."""
+    if not targets:
+        return
+    prompts, wrong = ctx.config.prompts, sorted(targets)
+    tasks = []
+    for i in wrong:
+        files = {
+            "input.txt": ctx.inputs[i],
+            "output.txt": ctx.outputs[i],
+            "expected_output.txt": targets[i],
+        }
+        for n, entry in enumerate(_examples(ctx.entries, ctx.rows[i]), 1):
+            files[f"example_{n}_input.txt"] = entry.key
+            files[f"example_{n}_output.txt"] = entry.value
+        tasks.append(FileTask(prompts.render(prompts.improve_input), "new_input.txt", files))
+    texts = [""] * len(ctx.inputs)
+    for i, answer in zip(wrong, ctx.config.runner.run(tasks), strict=True):
+        if answer is not None:
+            texts[i] = unified_diff(ctx.inputs[i], answer)
+    diffs = text_tensor(texts, ctx.input.shape, ctx.input.st_root, dtype=ctx.input.dtype)
+    channel_of(ctx.input, ctx.channel).send(ctx.input, diffs)
+
+
+def _experience_gradient(ctx, targets: dict[int, str], grad_output: torch.Tensor) -> torch.Tensor:
+    """Numeric gradient of the experience; its text gradient is sent on the channel."""
+    entries, experience = ctx.entries, ctx.experience
+    numeric = torch.zeros(len(entries), 3, dtype=torch.float64)
+    texts = [""] * (3 * len(entries))
+    weight = grad_output.to(torch.float64)
+
+    for row, i in _claim_empty_rows(ctx, targets).items():
+        texts[3 * row + KEY] = unified_diff(entries[row].key, ctx.inputs[i])
+        texts[3 * row + VALUE] = unified_diff(entries[row].value, targets[i])
+        numeric[row, KEY:] += weight[i]
+
+    if ctx.config.update_filled_rows:
+        served = _filled_rows_served(ctx, targets)
+        new_keys, new_values = _rewrite_rows(ctx, served, targets)
+        for row, cases in served.items():
+            if new_keys[row] is not None:
+                texts[3 * row + KEY] = unified_diff(entries[row].key, new_keys[row])
+            if new_values[row] is not None:
+                texts[3 * row + VALUE] = unified_diff(entries[row].value, new_values[row])
+            numeric[row, KEY:] += sum(weight[i] for i in cases)
+
+    diffs = text_tensor(texts, experience.shape, experience.st_root, dtype=experience.dtype)
+    channel_of(experience, ctx.channel).send(experience, diffs)
+    return numeric.to(experience.dtype)
+
+
+def _claim_empty_rows(ctx, targets: dict[int, str]) -> dict[int, int]:
+    """Row -> wrong input that writes itself there (one empty row per wrong input at most).
+
+    An input whose retrieved rows already hold its own text as key is not given a second row:
+    its row is fixed by the LLM passes instead.
+    """
+    entries, claims = ctx.entries, {}
+    free = None
+    for i in sorted(targets):
+        mine = ctx.inputs[i].strip()
+        if any(entries[row].key.strip() == mine for row in ctx.rows[i] if row >= 0):
+            continue
+        row = next(
+            (r for r in ctx.rows[i] if r >= 0 and not entries[r].filled and r not in claims), None
+        )
+        if row is None:
+            if free is None:
+                order = torch.randperm(len(entries), generator=ctx.config.generator).tolist()
+                free = [r for r in order if not entries[r].filled]
+            row = next((r for r in free if r not in claims), None)
+        if row is not None:
+            claims[row] = i
+    return claims
+
+
+def _filled_rows_served(ctx, targets: dict[int, str]) -> dict[int, list[int]]:
+    """The forward rows transposed: filled row -> the wrong inputs it was recalled for."""
+    served: dict[int, list[int]] = defaultdict(list)
+    for i in sorted(targets):
+        for row in ctx.rows[i]:
+            if row >= 0 and ctx.entries[row].filled:
+                served[row].append(i)
+    return dict(served)
+
+
+def _rewrite_rows(
+    ctx, served: dict[int, list[int]], targets: dict[int, str]
+) -> tuple[dict[int, str | None], dict[int, str | None]]:
+    """One LLM pass for the key and one for the value of every served row."""
+    prompts, order = ctx.config.prompts, sorted(served)
+    tasks = []
+    for field, todo in (
+        (prompts.improve_key, "new_key.txt"),
+        (prompts.improve_value, "new_value.txt"),
+    ):
+        for row in order:
+            files = {
+                "entry_key.txt": ctx.entries[row].key,
+                "entry_value.txt": ctx.entries[row].value,
+            }
+            for n, i in enumerate(served[row], 1):
+                files[f"case_{n}_input.txt"] = ctx.inputs[i]
+                files[f"case_{n}_output.txt"] = ctx.outputs[i]
+                files[f"case_{n}_expected.txt"] = targets[i]
+            tasks.append(FileTask(prompts.render(field), todo, files))
+    answers = ctx.config.runner.run(tasks)
+    keys = dict(zip(order, answers[: len(order)], strict=True))
+    values = dict(zip(order, answers[len(order) :], strict=True))
+    return keys, values
+
+
+def st_moe(
+    input: torch.Tensor,
+    experience: torch.Tensor,
+    *,
+    runner: LlmRunner | TaskHandler,
+    keywords: KeywordExtractor | None = None,
+    prompts: StMoePrompts | None = None,
+    topk: int = 1,
+    noise_std: float = 0.0,
+    generator: torch.Generator | None = None,
+    update_filled_rows: bool = True,
+    channel: GradientChannel | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Translate every element of ``input`` with the LLM, guided by retrieved experience rows.
+
+    Returns ``(output, indexes)``: the output texts (shape of ``input``) and the experience rows
+    used for each element (``[*input.shape, k]``, -1 where none). See the module docstring for
+    the forward steps and both gradients.
+    """
+    require_symbolic(input, "input")
+    check_experience(experience)
+    require_same_root("st_moe", input=input, experience=experience)
+    runner = runner if isinstance(runner, LlmRunner) else LlmRunner(runner)
+    config = StMoeConfig(
+        runner=runner,
+        keywords=keywords if keywords is not None else LlmKeywords(runner),
+        prompts=prompts or StMoePrompts(),
+        topk=topk,
+        noise_std=noise_std,
+        generator=generator,
+        update_filled_rows=update_filled_rows,
+    )
+    return StMoe.apply(input, experience, config, resolve_channel(channel, input, experience))
