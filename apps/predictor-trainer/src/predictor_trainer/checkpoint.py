@@ -1,0 +1,134 @@
+"""Checkpoints: `model.safetensors` + `config.json` + `trainer_state.pt`, written atomically.
+
+Layout under `out_dir/checkpoints/`:
+
+    step_000500/model.safetensors   model weights (safetensors)
+    step_000500/config.json         the TrainConfig the run used
+    step_000500/trainer_state.pt    step, optimizer state, RNG state (tensors only; loaded with
+                                    torch.load(weights_only=True))
+    LATEST                          name of the newest complete checkpoint
+
+A checkpoint directory is first written under a temporary name and renamed into place when all
+three files are on disk; only then is LATEST replaced (also by rename). A run killed at any
+moment leaves LATEST pointing at a complete checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from predictor_trainer.config import TrainConfig
+from predictor_trainer.errors import CheckpointError
+
+# Config keys that change the model's shape or the data it is trained on: a resumed run must
+# keep them.
+ARCHITECTURE_KEYS = ("n_layer", "n_head", "n_embd", "block_size", "bias", "head_hidden",
+                     "dag_depth", "max_digits", "max_decimals")  # fmt: skip
+
+
+@dataclass
+class TrainerState:
+    """Everything besides the weights that a resumed run needs."""
+
+    step: int
+    optimizer: dict[str, Any]
+    rng_state: torch.Tensor
+    elapsed_s: float
+
+
+def _write_atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def checkpoints_dir(out_dir: str | Path) -> Path:
+    """Where the checkpoints of a run live."""
+    return Path(out_dir) / "checkpoints"
+
+
+def save_checkpoint(
+    out_dir: str | Path, model: nn.Module, config: TrainConfig, state: TrainerState, keep: int = 2
+) -> Path:
+    """Write a complete checkpoint for `state.step`, point LATEST at it, keep the newest `keep`."""
+    root = checkpoints_dir(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"step_{state.step:07d}"
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.", suffix=".tmp"))
+    weights = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(weights, str(tmp / "model.safetensors"))
+    (tmp / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+    torch.save(
+        {
+            "step": state.step,
+            "optimizer": state.optimizer,
+            "rng_state": state.rng_state,
+            "elapsed_s": state.elapsed_s,
+        },
+        tmp / "trainer_state.pt",
+    )
+    tmp.chmod(0o755)
+    for file in tmp.iterdir():
+        file.chmod(0o644)
+    final = root / name
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    _write_atomic_text(root / "LATEST", name)
+    for old in sorted(root.glob("step_*"))[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def latest_checkpoint(out_dir: str | Path) -> Path | None:
+    """The newest complete checkpoint of `out_dir`, or None if there is none."""
+    root = checkpoints_dir(out_dir)
+    pointer = root / "LATEST"
+    if not pointer.exists():
+        return None
+    path = root / pointer.read_text().strip()
+    if not (path / "trainer_state.pt").exists():
+        raise CheckpointError(f"{pointer} names {path}, which is missing or incomplete")
+    return path
+
+
+def load_saved_config(path: Path) -> dict[str, Any]:
+    """The config dict stored with a checkpoint."""
+    return json.loads((path / "config.json").read_text())
+
+
+def check_compatible(path: Path, config: TrainConfig) -> None:
+    """Raise CheckpointError if `config` changes the model shape the checkpoint was made with."""
+    saved = load_saved_config(path)
+    changed = {k: (saved.get(k), getattr(config, k)) for k in ARCHITECTURE_KEYS
+               if saved.get(k) != getattr(config, k)}  # fmt: skip
+    if changed:
+        details = ", ".join(
+            f"{k}: checkpoint {a!r} vs config {b!r}" for k, (a, b) in changed.items()
+        )
+        raise CheckpointError(f"cannot resume from {path}: {details}")
+
+
+def load_checkpoint(path: Path, model: nn.Module) -> TrainerState:
+    """Load the weights into `model` and return the trainer state of checkpoint `path`."""
+    try:
+        weights = load_file(str(path / "model.safetensors"))
+        model.load_state_dict(weights)
+        raw = torch.load(path / "trainer_state.pt", weights_only=True)
+    except (OSError, RuntimeError) as err:
+        raise CheckpointError(f"cannot load checkpoint {path}: {err}") from err
+    return TrainerState(raw["step"], raw["optimizer"], raw["rng_state"], raw["elapsed_s"])

@@ -1,0 +1,66 @@
+"""`predictor-train CONFIG [--key=value ...]`: train or evaluate the DAG predictor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import fields
+
+from dag_executor import DagError
+from nanogpt_dag import NanoGptDagError
+
+from predictor_trainer.config import TrainConfig, load_config, shipped_configs
+from predictor_trainer.errors import PredictorTrainerError
+
+USAGE_EPILOG = """\
+Every TrainConfig key can be overridden as --key=value, for example
+  predictor-train tiny --max_iters=200 --out_dir=out/tiny
+  predictor-train tiny --eval_only=true                    # score an untrained model
+  predictor-train tiny --eval_only=true --init_from=resume # score the latest checkpoint
+  torchrun --nproc-per-node 2 -m predictor_trainer.cli tiny --threads=1   # data parallel
+
+keys (defaults):
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    keys = "\n".join(f"  {f.name} = {f.default!r}" for f in fields(TrainConfig))
+    parser = argparse.ArgumentParser(
+        prog="predictor-train",
+        description="Train nanogpt-dag's predictor to turn arithmetic text into executable DAG "
+        "tensors; evaluate it on a held-out split.",
+        epilog=USAGE_EPILOG + keys,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    shipped = ", ".join(sorted(shipped_configs()))
+    parser.add_argument("config", help=f"a .toml file or a shipped config name ({shipped})")
+    parser.add_argument(
+        "--print-config", action="store_true", help="print the resolved config as JSON and exit"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point; returns the process exit status."""
+    from predictor_trainer.train import train
+
+    args, overrides = _parser().parse_known_args(argv)
+    try:
+        config = load_config(args.config, overrides)
+        if args.print_config:
+            print(json.dumps(config.to_dict(), indent=2))
+            return 0
+        result = train(config)
+    except (PredictorTrainerError, NanoGptDagError, DagError) as err:
+        print(f"predictor-train: error: {err}", file=sys.stderr)
+        return 2
+    if not config.eval_only and os.environ.get("RANK", "0") == "0":
+        summary = {"step": result.step, "last_loss": result.last_loss} | result.final_eval
+        print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""The one training configuration: a TOML file of flat keys, then `--key=value` overrides.
+
+    config = load_config("tiny", ["--max_iters=100", "--learning_rate=1e-3"])
+
+CONFIG may be a path to a `.toml` file or the name of a config shipped with the app
+(`tiny`, `main`; see `shipped_configs()`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from predictor_trainer.errors import TrainConfigError
+
+
+@dataclass
+class TrainConfig:
+    """Every hyperparameter of a predictor training run (model, data, optimisation, logging)."""
+
+    # model (nanogpt_dag.GPTConfig)
+    n_layer: int = 2
+    n_head: int = 4
+    n_embd: int = 256
+    block_size: int = 128
+    dropout: float = 0.0
+    bias: bool = True
+    head_hidden: int = 0  # width of the predictor head's hidden layer; 0 means n_embd
+    # DAG (dag_executor.DagConfig) and the expressions the generator draws
+    dag_depth: int = 4
+    max_digits: int = 4
+    max_decimals: int = 4
+    # data: one seed; the generator keeps the train / val / test expressions disjoint
+    seed: int = 1337
+    min_numbers: int = 2
+    max_numbers: int = 0  # 0 means dag_depth + 1
+    operations: str = "+-*/"  # the operations the generator draws from (equally often)
+    negative_probability: float = 0.2  # a number is negative
+    negation_probability: float = 0.1  # a subtree is negated
+    # optimisation
+    batch_size: int = 32  # examples per micro-batch per process
+    grad_accum_steps: int = 1  # distinct micro-batches summed into one optimizer step
+    max_iters: int = 2000
+    learning_rate: float = 3e-4
+    min_lr: float = 3e-5
+    warmup_iters: int = 100
+    lr_decay_iters: int = 2000
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0  # 0 disables clipping
+    # loss weights
+    digit_weight: float = 1.0
+    sign_weight: float = 1.0
+    operand_weight: float = 1.0
+    gate_weight: float = 1.0
+    step_weight: float = 1.0
+    exec_weight: float = 0.1
+    # evaluation, logging, checkpoints
+    eval_interval: int = 250  # also evaluates at the end; 0 only at the end
+    eval_examples: int = 512  # held-out examples per evaluation
+    eval_split: str = "val"  # split scored during training; eval_only uses `test_split`
+    test_split: str = "test"
+    log_interval: int = 10
+    checkpoint_interval: int = 250  # and always at the end
+    keep_checkpoints: int = 2
+    out_dir: str = "out/predictor"
+    init_from: str = "scratch"  # "scratch" or "resume" (the latest checkpoint in out_dir)
+    eval_only: bool = False  # score the model (a checkpoint if init_from=resume) and exit
+    progress: bool = True  # tqdm progress bar on rank 0
+    plot: bool = True  # write metrics.png next to metrics.jsonl
+    threads: int = 0  # torch.set_num_threads per process; 0 leaves torch's default
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        """Check values that would otherwise fail deep inside training."""
+        positive = ("batch_size", "grad_accum_steps", "eval_examples", "log_interval",
+                    "keep_checkpoints")  # fmt: skip
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise TrainConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_iters < 0 or self.warmup_iters < 0:
+            raise TrainConfigError("max_iters and warmup_iters must be >= 0")
+        if self.init_from not in ("scratch", "resume"):
+            raise TrainConfigError(
+                f"init_from must be 'scratch' or 'resume', got {self.init_from!r}"
+            )
+        if not self.operations or set(self.operations) - set("+-*/"):
+            raise TrainConfigError(
+                f"operations must be a non-empty string of + - * /, got {self.operations!r}"
+            )
+        if self.min_lr > self.learning_rate:
+            raise TrainConfigError(
+                f"min_lr ({self.min_lr}) must not exceed learning_rate ({self.learning_rate})"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain JSON-able values."""
+        return dataclasses.asdict(self)
+
+
+def _fields() -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in fields(TrainConfig)}
+
+
+def shipped_configs() -> dict[str, Path]:
+    """Names and paths of the configs shipped with the app."""
+    folder = resources.files("predictor_trainer") / "configs"
+    return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
+
+
+def resolve_config_path(name_or_path: str) -> Path:
+    """The file CONFIG names: an existing path, else a shipped config name."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    shipped = shipped_configs()
+    if name_or_path in shipped:
+        return shipped[name_or_path]
+    raise TrainConfigError(
+        f"config {name_or_path!r} is neither a file nor a shipped config "
+        f"(shipped: {', '.join(sorted(shipped))})"
+    )
+
+
+def _convert(name: str, value: Any, where: str) -> Any:
+    kind = _fields()[name].type
+    try:
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("true", "1", "yes"):
+                return True
+            if str(value).lower() in ("false", "0", "no"):
+                return False
+            raise ValueError
+        if kind == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            return int(value)
+        if kind == "float":
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        return str(value)
+    except ValueError:
+        raise TrainConfigError(f"{where}: {name} must be {kind}, got {value!r}") from None
+
+
+def _check_known(name: str, where: str) -> None:
+    if name not in _fields():
+        raise TrainConfigError(
+            f"{where}: unknown key {name!r}; known keys: {', '.join(sorted(_fields()))}"
+        )
+
+
+def parse_overrides(args: list[str]) -> dict[str, str]:
+    """`["--max_iters=10", "--eval_only=true"]` -> `{"max_iters": "10", "eval_only": "true"}`."""
+    out = {}
+    for arg in args:
+        if not arg.startswith("--") or "=" not in arg:
+            raise TrainConfigError(f"override {arg!r} must look like --key=value")
+        key, value = arg[2:].split("=", 1)
+        key = key.replace("-", "_")
+        _check_known(key, "command line")
+        out[key] = value
+    return out
+
+
+def load_config(
+    name_or_path: str | None, overrides: list[str] | dict[str, Any] = ()
+) -> TrainConfig:
+    """Defaults, then the TOML file (if any), then overrides; every value checked and converted."""
+    values: dict[str, Any] = {}
+    if name_or_path is not None:
+        path = resolve_config_path(name_or_path)
+        try:
+            raw = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as err:
+            raise TrainConfigError(f"{path} is not valid TOML: {err}") from None
+        for key, value in raw.items():
+            _check_known(key, str(path))
+            values[key] = _convert(key, value, str(path))
+    if not isinstance(overrides, dict):
+        overrides = parse_overrides(list(overrides))
+    for key, value in overrides.items():
+        _check_known(key, "overrides")
+        values[key] = _convert(key, value, "overrides")
+    return TrainConfig(**values)
+
+
+def config_from_dict(values: dict[str, Any]) -> TrainConfig:
+    """Rebuild a config saved by `TrainConfig.to_dict` (e.g. from a checkpoint)."""
+    return load_config(None, {k: v for k, v in values.items() if k in _fields()})

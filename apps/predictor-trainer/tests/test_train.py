@@ -1,0 +1,126 @@
+"""The training loop: it learns, resumes exactly, evaluates, and writes its files."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from predictor_trainer import CheckpointError, TrainConfig, latest_checkpoint, train
+from predictor_trainer.cli import main
+from safetensors.torch import load_file
+
+MICRO = dict(n_layer=1, n_head=2, n_embd=16, block_size=24, dag_depth=1, max_digits=1,
+             max_decimals=0, batch_size=8, grad_accum_steps=2, eval_examples=16, eval_interval=2,
+             log_interval=1, checkpoint_interval=2, warmup_iters=2, lr_decay_iters=8,
+             learning_rate=3e-3, min_lr=3e-4, progress=False, plot=False, threads=1)  # fmt: skip
+
+
+def _config(out_dir, **overrides) -> TrainConfig:
+    return TrainConfig(**{**MICRO, "out_dir": str(out_dir), **overrides})
+
+
+def _weights(out_dir):
+    return load_file(str(latest_checkpoint(out_dir) / "model.safetensors"))
+
+
+def test_straight_run_equals_half_run_plus_resume(tmp_path):
+    straight = train(_config(tmp_path / "a", max_iters=6))
+    train(_config(tmp_path / "b", max_iters=4))
+    resumed = train(_config(tmp_path / "b", max_iters=6, init_from="resume"))
+    assert resumed.last_loss == straight.last_loss
+    a, b = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert resumed.final_eval == straight.final_eval
+
+
+def test_resumed_metrics_log_reads_as_one_run(tmp_path):
+    train(_config(tmp_path, max_iters=4))
+    train(_config(tmp_path, max_iters=6, init_from="resume"))
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    train_steps = [r["step"] for r in records if r["kind"] == "train"]
+    assert train_steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_checkpoint_holds_safetensors_json_config_and_trainer_state(tmp_path):
+    train(_config(tmp_path, max_iters=4, keep_checkpoints=1))
+    ckpt = latest_checkpoint(tmp_path)
+    assert ckpt.name == "step_0000004"
+    assert {p.name for p in ckpt.iterdir()} == {"model.safetensors", "config.json",
+                                                "trainer_state.pt"}  # fmt: skip
+    assert json.loads((ckpt / "config.json").read_text())["max_iters"] == 4
+    assert torch.load(ckpt / "trainer_state.pt", weights_only=True)["step"] == 4
+    assert [p.name for p in (tmp_path / "checkpoints").glob("step_*")] == ["step_0000004"]
+
+
+def test_training_lowers_the_loss(tmp_path):
+    result = train(_config(tmp_path, max_iters=40, lr_decay_iters=40, checkpoint_interval=40,
+                           eval_interval=0, learning_rate=1e-2, min_lr=1e-3))  # fmt: skip
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in records if r["kind"] == "train"]
+    assert sum(losses[-5:]) / 5 < 0.75 * sum(losses[:5]) / 5
+    assert result.final_eval["examples"] == 16
+
+
+def test_evaluation_reports_exact_match_relative_error_and_component_accuracies(tmp_path):
+    metrics = train(_config(tmp_path, eval_only=True)).final_eval
+    for key in ("exact_match", "mean_relative_error", "median_relative_error", "digits_accuracy",
+                "signs_accuracy", "operands_accuracy", "gates_accuracy", "steps_accuracy"):  # fmt: skip
+        assert key in metrics
+    assert 0.0 <= metrics["exact_match"] <= 1.0
+    assert json.loads((tmp_path / "eval_test.json").read_text())["step"] == 0
+
+
+def test_resume_without_a_checkpoint_says_what_to_do(tmp_path):
+    with pytest.raises(CheckpointError, match="train with init_from=scratch first"):
+        train(_config(tmp_path, init_from="resume"))
+
+
+def test_resume_with_a_different_architecture_is_refused(tmp_path):
+    train(_config(tmp_path, max_iters=2))
+    with pytest.raises(CheckpointError, match="n_embd: checkpoint 16 vs config 32"):
+        train(_config(tmp_path, max_iters=4, n_embd=32, init_from="resume"))
+
+
+def test_cli_reports_config_errors_without_a_traceback(capsys):
+    assert main(["tiny", "--max_iter=3"]) == 2
+    assert "unknown key 'max_iter'" in capsys.readouterr().err
+
+
+def test_cli_trains_and_writes_metrics_and_plot(tmp_path, capsys):
+    args = [f"--{k}={v}" for k, v in MICRO.items()]
+    assert main(["tiny", *args, "--max_iters=2", "--plot=true", f"--out_dir={tmp_path}"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["step"] == 2 and "exact_match" in summary
+    assert (tmp_path / "metrics.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _write_toml(config: TrainConfig, path) -> str:
+    path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in config.to_dict().items()))
+    return str(path)
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path):
+    """SIGKILL a training process after its first checkpoint, resume, compare with a straight run."""
+    config = _config(tmp_path / "killed", max_iters=30, checkpoint_interval=3, eval_interval=0)
+    toml = _write_toml(config, tmp_path / "run.toml")
+    proc = subprocess.Popen([sys.executable, "-m", "predictor_trainer.cli", toml],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while latest_checkpoint(tmp_path / "killed") is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_at = int(latest_checkpoint(tmp_path / "killed").name.split("_")[1])
+    assert killed_at < 30, "the run finished before it could be killed"
+    train(TrainConfig(**{**config.to_dict(), "init_from": "resume"}))
+    train(TrainConfig(**{**config.to_dict(), "out_dir": str(tmp_path / "straight")}))
+    a, b = _weights(tmp_path / "killed"), _weights(tmp_path / "straight")
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
