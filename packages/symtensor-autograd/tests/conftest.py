@@ -34,7 +34,7 @@ def make(root: Path) -> Callable[..., torch.Tensor]:
     return build
 
 
-def memory_llm(view, todo: str) -> str:
+def _memory_llm(view, todo: str) -> str:
     """A scripted LLM that translates correctly only when an example holds the very input.
 
     keywords.txt: the words of text.txt; output.txt: the output of the example whose input equals
@@ -61,7 +61,13 @@ def memory_llm(view, todo: str) -> str:
 def runner_for() -> Callable[..., LlmRunner]:
     """runner_for(respond=memory_llm): an LlmRunner over a ScriptedBackend, cache off."""
 
-    def build(respond=memory_llm) -> LlmRunner:
+    def build(respond=_memory_llm) -> LlmRunner:
         return LlmRunner(TaskHandler(ScriptedBackend(respond), use_cache=False))
 
     return build
+
+
+@pytest.fixture
+def memory_llm():
+    """The scripted translation-memory LLM (see _memory_llm), to wrap in a spy."""
+    return _memory_llm

@@ -149,10 +149,10 @@ class StSGD(torch.optim.Optimizer):
         committed = []
         for row in range(p.shape[0]):
             cells = range(3 * row, 3 * row + 3)
-            if not any(patched[k] for k in cells):
-                continue
             if any(rejected[k] for k in cells):
                 report.rows_rolled_back += 1
+                continue
+            if not any(patched[k] for k in cells):
                 continue
             write_texts(p, {k: new[k] for k in cells if patched[k]})
             committed.append(row)

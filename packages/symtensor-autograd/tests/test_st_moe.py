@@ -1,0 +1,195 @@
+import pytest
+import torch
+from symtensor_autograd import (
+    ExperienceShapeError,
+    GradientChannel,
+    LexicalKeywords,
+    RootMismatchError,
+    StMoePrompts,
+    edit_distance_ratio,
+    make_experience,
+    read_texts,
+    st_moe,
+)
+from symtensor_store import make_tensor, unified_diff
+
+X0, X1 = "def inc(x):\n    return x + 1\n", "def dec(x):\n    return x - 1\n"
+Y0, Y1 = "inc :=\n    <- $x + 1\n", "dec :=\n    <- $x - 1\n"
+
+
+def filled_experience(root, rows):
+    """Experience with (query, key, value) rows whose query is the lexical keywords of the key."""
+    (keywords,) = [LexicalKeywords()([key for key, _ in rows])]
+    triples = [
+        ("\n".join(words) + "\n", key, value)
+        for words, (key, value) in zip(keywords, rows, strict=True)
+    ]
+    return make_experience(triples, root, dtype=torch.float64)
+
+
+def run(root, experience, inputs, runner, **kwargs):
+    x = make_tensor(inputs, root, dtype=torch.float64)
+    kwargs.setdefault("channel", GradientChannel("moe"))
+    kwargs.setdefault("generator", torch.Generator().manual_seed(0))
+    return x, *st_moe(x, experience, runner=runner, **kwargs)
+
+
+def test_forward_on_an_empty_experience_cold_starts_each_input_on_its_own_row(root, runner_for):
+    experience = make_experience(3, root, dtype=torch.float64)
+    _, output, indexes = run(root, experience, [X0, X1], runner_for())
+    assert output.shape == (2,)
+    assert indexes.shape == (2, 1)
+    assert len(set(indexes.flatten().tolist())) == 2
+    assert read_texts(output) == ["unknown\n", "unknown\n"]
+
+
+def test_forward_retrieves_the_matching_row_and_the_llm_uses_it(root, runner_for):
+    experience = filled_experience(root, [(X1, Y1), (X0, Y0)])
+    _, output, indexes = run(root, experience, [X0, X1], runner_for())
+    assert indexes.flatten().tolist() == [1, 0]
+    assert read_texts(output) == [Y0, Y1]
+
+
+def test_forward_lays_out_task_prompt_examples_and_input_for_the_llm(root, runner_for, memory_llm):
+    seen = []
+
+    def spy(view, todo):
+        seen.append((view.instruction, dict(view.files), todo))
+        return memory_llm(view, todo)
+
+    experience = filled_experience(root, [(X0, Y0)])
+    run(
+        root,
+        experience,
+        [X0],
+        runner_for(spy),
+        prompts=StMoePrompts(task="Translate Python to Viba."),
+    )
+    translate = [s for s in seen if s[2] == "output.txt"]
+    assert len(translate) == 1
+    instruction, files, _ = translate[0]
+    assert instruction.startswith("Translate Python to Viba.")
+    assert files["input.txt"] == X0
+    assert files["example_1_input.txt"] == X0
+    assert files["example_1_output.txt"] == Y0
+
+
+def test_output_coefficients_pass_through_from_the_input(root, runner_for):
+    experience = make_experience(2, root, dtype=torch.float64)
+    x, output, _ = run(root, experience, [X0, X1], runner_for())
+    assert torch.equal(output.detach(), x.detach())
+
+
+def test_backward_on_a_cold_start_writes_input_and_expected_into_the_claimed_row(root, runner_for):
+    experience = make_experience(3, root, dtype=torch.float64).requires_grad_()
+    channel = GradientChannel("moe")
+    _, output, indexes = run(root, experience, [X0, X1], runner_for(), channel=channel)
+    edit_distance_ratio(output, make_tensor([Y0, Y1], root)).sum().backward()
+    diffs = read_texts(channel.text_grad(experience))
+    for i, (x, y) in enumerate([(X0, Y0), (X1, Y1)]):
+        row = indexes[i, 0].item()
+        assert diffs[3 * row : 3 * row + 3] == ["", unified_diff("", x), unified_diff("", y)]
+        assert experience.grad[row, 0] == 0
+        assert experience.grad[row, 1] == experience.grad[row, 2] > 0
+    unused = ({0, 1, 2} - set(indexes.flatten().tolist())).pop()
+    assert experience.grad[unused].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_backward_numeric_experience_gradient_sums_the_output_gradient(root, runner_for):
+    experience = make_experience(1, root, dtype=torch.float64).requires_grad_()
+    _, output, _ = run(root, experience, [X0], runner_for())
+    loss = edit_distance_ratio(output, make_tensor([Y0], root))
+    (3 * loss.sum()).backward()
+    assert experience.grad[0, 1].item() == pytest.approx(3 * loss.item())
+
+
+def test_backward_rewrites_a_filled_row_that_served_a_wrong_output(root, runner_for):
+    experience = filled_experience(root, [(X1, "wrong\n")]).requires_grad_()
+    channel = GradientChannel("moe")
+    _, output, _ = run(root, experience, [X1], runner_for(), channel=channel)
+    assert read_texts(output) == ["wrong\n"]
+    edit_distance_ratio(output, make_tensor([Y1], root)).sum().backward()
+    diffs = read_texts(channel.text_grad(experience))
+    assert diffs[1] == ""  # the scripted LLM keeps the key
+    assert diffs[2] == unified_diff("wrong\n", Y1)
+    assert experience.grad[0, 2] > 0
+
+
+def test_without_update_filled_rows_a_wrong_input_only_claims_an_empty_row(root, runner_for):
+    runner = runner_for()
+    experience = filled_experience(root, [(X1, Y1), ("", "")]).requires_grad_()
+    channel = GradientChannel("moe")
+    _, output, _ = run(
+        root, experience, [X0], runner, channel=channel, update_filled_rows=False, topk=1
+    )
+    calls = runner.usage.calls
+    edit_distance_ratio(output, make_tensor([Y0], root)).sum().backward()
+    assert runner.usage.calls == calls  # no LLM pass in backward
+    diffs = read_texts(channel.text_grad(experience))
+    assert diffs[:3] == ["", "", ""]
+    assert diffs[3:] == ["", unified_diff("", X0), unified_diff("", Y0)]
+
+
+def test_backward_with_correct_outputs_sends_no_gradient_and_calls_no_llm(root, runner_for):
+    runner = runner_for()
+    experience = filled_experience(root, [(X0, Y0)]).requires_grad_()
+    channel = GradientChannel("moe")
+    _, output, _ = run(root, experience, [X0], runner, channel=channel)
+    calls = runner.usage.calls
+    edit_distance_ratio(output, make_tensor([Y0], root)).sum().backward()
+    assert runner.usage.calls == calls
+    assert experience.grad.abs().sum() == 0
+    assert all(not d for d in read_texts(channel.text_grad(experience)))
+
+
+def test_input_gradient_is_the_llm_improved_input_and_numeric_pass_through(root, runner_for):
+    experience = make_experience(1, root, dtype=torch.float64)
+    x = make_tensor([X0], root, dtype=torch.float64).requires_grad_()
+    channel = GradientChannel("moe")
+    output, _ = st_moe(x, experience, runner=runner_for(), channel=channel)
+    loss = edit_distance_ratio(output, make_tensor([Y0], root))
+    loss.sum().backward()
+    assert read_texts(channel.text_grad(x)) == [unified_diff(X0, "better " + X0)]
+    assert x.grad.item() == pytest.approx(loss.item())
+
+
+def test_input_numeric_gradient_matches_finite_differences(root, runner_for):
+    experience = make_experience(2, root, dtype=torch.float64)
+    x = make_tensor([X0, X1], root, dtype=torch.float64).requires_grad_()
+    runner, channel = runner_for(), GradientChannel("moe")
+    assert torch.autograd.gradcheck(
+        lambda t: st_moe(t, experience, runner=runner, channel=channel)[0], (x,)
+    )
+
+
+def test_empty_input_elements_are_not_sent_to_the_llm(root, runner_for):
+    runner = runner_for()
+    experience = make_experience(2, root, dtype=torch.float64)
+    _, output, indexes = run(root, experience, ["", X0], runner, keywords=LexicalKeywords())
+    assert read_texts(output)[0] == ""
+    assert indexes[0].tolist() == [-1]
+    assert runner.usage.calls == 1
+
+
+def test_a_failing_llm_call_gives_an_empty_output_and_is_counted(root, runner_for, memory_llm):
+    def broken(view, todo):
+        if todo == "output.txt":
+            raise RuntimeError("model crashed")
+        return memory_llm(view, todo)
+
+    runner = runner_for(broken)
+    _, output, _ = run(root, make_experience(1, root, dtype=torch.float64), [X0], runner)
+    assert read_texts(output) == [""]
+    assert runner.failures == 1
+    assert "model crashed" in runner.errors[0]
+
+
+def test_experience_of_the_wrong_shape_is_refused(root, runner_for):
+    with pytest.raises(ExperienceShapeError, match=r"got \[2, 2\]"):
+        run(root, make_tensor([["a", "b"], ["c", "d"]], root), [X0], runner_for())
+
+
+def test_input_and_experience_under_different_roots_are_refused(tmp_path, runner_for):
+    experience = make_experience(1, tmp_path / "elsewhere")
+    with pytest.raises(RootMismatchError, match="elsewhere"):
+        run(tmp_path / "here", experience, [X0], runner_for())
