@@ -1,6 +1,13 @@
 import pytest
 import torch
-from neural_structures import LSTMBaseline, LSTMConfig, ReverseString, StackRNN, StackRNNConfig
+from neural_structures import (
+    TASKS,
+    LSTMBaseline,
+    LSTMConfig,
+    ReverseString,
+    StackRNN,
+    StackRNNConfig,
+)
 from neural_structures.train import TrainConfig, evaluate, main, train
 
 
@@ -47,6 +54,13 @@ def test_training_cli_prints_accuracy_per_length(capsys):
     assert exit_code == 0
     assert "test length    4" in out and "test length    5" in out
     assert "stack_rnn" in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_every_task_trains_and_tests_through_the_cli(task, capsys):
+    argv = ["--task", task, "--steps", "1", "--train-lengths", "2-3", "--test-lengths", "4-4"]
+    assert main([*argv, "--test-samples", "2"]) == 0
+    assert "test length    4" in capsys.readouterr().out
 
 
 def test_training_cli_rejects_a_bad_range():

@@ -1,9 +1,10 @@
 """Algorithmic sequence tasks that need a stack: generators of batched (inputs, targets).
 
-Every task is a transduction in the style of Deletang et al. 2022 ("Neural Networks and the
-Chomsky Hierarchy"): the model reads the input tokens one per step, then a separator, then keeps
-stepping on BLANK inputs while it emits the answer. ``targets`` holds the answer at the steps
-that are scored and ``IGNORE`` elsewhere, so per-token accuracy is measured on the answer only.
+The model makes one prediction per input step. ``targets`` holds the answer at the steps that
+are scored and ``IGNORE`` elsewhere, so per-token accuracy is measured on the answer only.
+ReverseString and StackManipulation are transductions in the style of Deletang et al. 2022
+("Neural Networks and the Chomsky Hierarchy"): read the input, a separator, then emit the answer
+while stepping on BLANK inputs. BalancedBrackets and AnBn are per-step predictions.
 
 ``length`` is the task's size parameter (the length of the input string); training on small
 lengths and testing on larger ones measures generalisation.
@@ -141,104 +142,68 @@ def _replay(stack: list[int], actions: list[int]) -> list[int]:
 
 @dataclass(frozen=True)
 class BalancedBrackets:
-    """Decide whether a string over ``n_types`` bracket pairs is balanced (a Dyck word).
+    """Track nested brackets of ``n_types`` kinds (Dyck-n): at every step, name the bracket to close.
 
-    Inputs: ``length`` bracket tokens (opener of type k is ``2k``, closer ``2k + 1``), then SEP;
-    target at the SEP step: 1 if balanced, else 0. Half of each batch is balanced (when
-    ``length`` is even); the other half are near misses: one bracket of a Dyck word replaced by
-    another, so that the count of every bracket type alone does not give the answer away.
+    Inputs: ``length`` brackets (opener of type k is ``2k``, closer ``2k + 1``) forming a prefix
+    of a balanced word (a closer always matches the innermost open bracket). Target at every
+    step: the type of the innermost bracket still open after reading it, or ``n_types`` when
+    everything read so far is balanced. This is the "which closers are legal next" prediction
+    of Suzgun et al. 2019; it needs a stack once ``n_types >= 2``.
     """
 
     name: ClassVar[str] = "balanced_brackets"
-    n_types: int = 1
-    n_outputs: ClassVar[int] = 2
+    n_types: int = 2
 
     @property
     def n_inputs(self) -> int:
-        """Openers and closers of every type, plus SEP."""
-        return 2 * self.n_types + 1
+        """Openers and closers of every type."""
+        return 2 * self.n_types
+
+    @property
+    def n_outputs(self) -> int:
+        """One class per bracket type, plus 'balanced'."""
+        return self.n_types + 1
 
     def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
-        """Balanced words and near misses of ``length`` brackets (balanced only if even)."""
+        """Random Dyck prefixes of ``length`` brackets (open or close with equal odds)."""
         _check_length(length)
-        inputs = torch.full((batch_size, length + 1), 2 * self.n_types)
-        targets = torch.full((batch_size, length + 1), IGNORE)
+        opens = torch.rand(batch_size, length, generator=generator) < 0.5
+        kinds = torch.randint(self.n_types, (batch_size, length), generator=generator)
+        inputs = torch.empty(batch_size, length, dtype=torch.long)
+        targets = torch.empty(batch_size, length, dtype=torch.long)
         for row in range(batch_size):
-            word = _dyck_word(length - length % 2, self.n_types, generator)
-            if length % 2:
-                word.append(int(torch.randint(2 * self.n_types, (1,), generator=generator)))
-            elif row % 2:
-                word = _near_miss(word, self.n_types, generator)
-            inputs[row, :length] = torch.tensor(word, dtype=torch.long)
-            targets[row, length] = int(_is_balanced(word))
+            stack: list[int] = []
+            for t in range(length):
+                if opens[row, t] or not stack:
+                    stack.append(int(kinds[row, t]))
+                    inputs[row, t] = 2 * stack[-1]
+                else:
+                    inputs[row, t] = 2 * stack.pop() + 1
+                targets[row, t] = stack[-1] if stack else self.n_types
         return TaskBatch(inputs, targets)
-
-
-def _dyck_word(length: int, n_types: int, generator: torch.Generator) -> list[int]:
-    """A random balanced word of even ``length`` (random walk that never goes below zero)."""
-    word: list[int] = []
-    open_types: list[int] = []
-    for position in range(length):
-        can_open = len(open_types) + 1 <= length - position - 1  # room left to close them all
-        if open_types and (not can_open or torch.rand(1, generator=generator) < 0.5):
-            word.append(2 * open_types.pop() + 1)
-        else:
-            kind = int(torch.randint(n_types, (1,), generator=generator))
-            open_types.append(kind)
-            word.append(2 * kind)
-    return word
-
-
-def _near_miss(word: list[int], n_types: int, generator: torch.Generator) -> list[int]:
-    """``word`` with one token replaced by a different bracket token."""
-    word = list(word)
-    position = int(torch.randint(len(word), (1,), generator=generator))
-    shift = int(torch.randint(1, 2 * n_types, (1,), generator=generator))
-    word[position] = (word[position] + shift) % (2 * n_types)
-    return word
-
-
-def _is_balanced(word: list[int]) -> bool:
-    stack: list[int] = []
-    for token in word:
-        if token % 2 == 0:
-            stack.append(token // 2)
-        elif not stack or stack.pop() != token // 2:
-            return False
-    return not stack
 
 
 @dataclass(frozen=True)
 class AnBn:
-    """Decide whether a string over {a, b} is ``a^n b^n``.
+    """Predict the next symbol of ``a^n b^n`` once the b's have started (n = ``length``).
 
-    Inputs: ``length`` tokens (a = 0, b = 1) then SEP; target at the SEP step: 1 if the string
-    is ``a^(length/2) b^(length/2)``, else 0. Half of each batch (for even lengths) is positive;
-    the negatives are ``a^k b^(length-k)`` with k != length/2 or a positive with one token flipped.
+    Inputs: ``a^n b^n`` (a = 0, b = 1), 2n steps. Targets, from the step that reads the first
+    b: the next symbol, ``b`` (1) while b's remain and END (2) at the last step; the a-steps are
+    not scored (the next symbol is not determined there). The model must count the a's: this is
+    the context-free next-symbol task of Gers & Schmidhuber 2001 and Joulin & Mikolov 2015.
     """
 
     name: ClassVar[str] = "anbn"
-    n_inputs: ClassVar[int] = 3
-    n_outputs: ClassVar[int] = 2
+    END: ClassVar[int] = 2
+    n_inputs: ClassVar[int] = 2
+    n_outputs: ClassVar[int] = 3
 
     def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
-        """Positives and near-miss negatives of ``length`` tokens."""
+        """``batch_size`` copies of ``a^length b^length`` (the task has one string per n)."""
         _check_length(length)
-        inputs = torch.full((batch_size, length + 1), 2)
-        targets = torch.full((batch_size, length + 1), IGNORE)
-        for row in range(batch_size):
-            k = length // 2
-            negative = row % 2 or length % 2
-            if negative and length > 1 and torch.rand(1, generator=generator) < 0.5:
-                k = int(torch.randint(length + 1, (1,), generator=generator))
-            word = [0] * k + [1] * (length - k)
-            if row % 2 and k == length // 2:
-                position = int(torch.randint(length, (1,), generator=generator))
-                word[position] = 1 - word[position]
-            inputs[row, :length] = torch.tensor(word)
-            half = length // 2
-            targets[row, length] = int(length % 2 == 0 and word == [0] * half + [1] * half)
-        return TaskBatch(inputs, targets)
+        word = torch.tensor([0] * length + [1] * length)
+        target = torch.tensor([IGNORE] * length + [1] * (length - 1) + [self.END])
+        return TaskBatch(word.repeat(batch_size, 1), target.repeat(batch_size, 1))
 
 
 TASKS: dict[str, type] = {

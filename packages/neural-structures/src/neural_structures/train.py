@@ -23,7 +23,7 @@ from torch import nn
 
 from neural_structures.errors import ConfigurationError
 from neural_structures.models import LSTMBaseline, LSTMConfig, StackRNN, StackRNNConfig
-from neural_structures.tasks import IGNORE, TASKS, AnBn, BalancedBrackets, Task
+from neural_structures.tasks import IGNORE, TASKS, Task
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,6 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
     if kind == "lstm":
         return LSTMBaseline(LSTMConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size))
     raise ConfigurationError(f"unknown model {kind!r}; choose 'stack_rnn' or 'lstm'")
-
-
-def _even_only(task: Task) -> bool:
-    return isinstance(task, BalancedBrackets | AnBn)
 
 
 def train(model: nn.Module, task: Task, config: TrainConfig, log=print) -> None:
@@ -181,8 +177,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     task = make_task(config.task)
     lengths = list(range(config.test_lengths[0], config.test_lengths[1] + 1, args.test_step))
-    if _even_only(task):
-        lengths = [n for n in lengths if n % 2 == 0] or lengths
     summary = {}
     for kind in args.models:
         torch.manual_seed(config.seed)
