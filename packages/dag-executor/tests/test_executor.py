@@ -91,3 +91,12 @@ def test_wrong_shapes_are_reported() -> None:
     t = expression_to_dag("1 + 2", SMALL)
     with pytest.raises(DagShapeError, match="operands must have shape"):
         DagExecutor(SMALL)(t.digits, t.signs, t.operands[:1], t.gates)
+
+
+def test_soft_path_on_converted_tensors_equals_the_hard_path() -> None:
+    texts = ("(-3) * (-3)", "2 + 1/3", "-(1.5 - 2) / 7", "0 * 5 + 1", "9.9 * 9.9 / 0.1")
+    batch = DagTensors.stack([expression_to_dag(t, SMALL) for t in texts])
+    executor = DagExecutor(SMALL)
+    assert torch.equal(executor.execute(batch), executor.execute(batch, hard=True))
+    with torch.no_grad():
+        assert torch.equal(executor.execute(batch), executor.execute(batch, hard=True))

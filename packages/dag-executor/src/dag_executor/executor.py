@@ -45,9 +45,15 @@ def harden(
     digits: Tensor, signs: Tensor, operands: Tensor, gates: Tensor
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Straight-through versions of soft DAG tensors (one-hot, +-1, {-1, 0, 1}, {0, 1})."""
-    one_hot = nn.functional.one_hot(digits.argmax(-1), digits.shape[-1]).to(digits.dtype)
+    one_hot = nn.functional.one_hot(digits.max(-1).indices, digits.shape[-1]).to(digits.dtype)
     return (
         straight_through(digits, one_hot),
+        *_harden_small(signs, operands, gates),
+    )
+
+
+def _harden_small(signs: Tensor, operands: Tensor, gates: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    return (
         straight_through(signs, torch.where(signs >= 0, 1.0, -1.0).to(signs.dtype)),
         straight_through(operands, operands.clamp(-1, 1).round()),
         straight_through(gates, (gates >= 0.5).to(gates.dtype)),
@@ -82,11 +88,10 @@ class DagExecutor(nn.Module):
         self.inputs = inputs
         self.max_magnitude = max_magnitude
         places = config.num_places
-        mantissa_weights = 10.0 ** torch.arange(places - 1, -1, -1, dtype=torch.float64)
-        self.register_buffer("mantissa_weights", mantissa_weights, persistent=False)
-        self.register_buffer(
-            "digit_values", torch.arange(10, dtype=torch.float64), persistent=False
-        )
+        place_weights = 10.0 ** torch.arange(places - 1, -1, -1, dtype=torch.float64)  # (M+K,)
+        digit_weights = place_weights[:, None] * torch.arange(10, dtype=torch.float64)
+        self.register_buffer("place_weights", place_weights, persistent=False)
+        self.register_buffer("digit_weights", digit_weights.reshape(-1), persistent=False)
 
     def forward(
         self,
@@ -112,41 +117,50 @@ class DagExecutor(nn.Module):
         if self.inputs == "logits":
             digits = digits.softmax(-1)
             signs, operands, gates = signs.tanh(), operands.tanh(), gates.sigmoid()
+        # integer mantissa sum_p digit_p * 10**(M+K-1-p): exact for one-hot digits
+        mantissa = digits.flatten(-2) @ self.digit_weights  # (..., d+1)
         if self.hard if hard is None else hard:
-            digits, signs, operands, gates = harden(digits, signs, operands, gates)
+            # Straight-through on the mantissa: the same gradients as through one-hot digits
+            # (the mantissa is linear in them), without building a one-hot tensor.
+            chosen = digits.max(-1).indices.to(torch.float64) @ self.place_weights
+            mantissa = mantissa + (chosen - mantissa).detach()
+            signs, operands, gates = _harden_small(signs, operands, gates)
 
-        mantissa = (digits @ self.digit_values) @ self.mantissa_weights  # (..., d+1)
-        magnitudes = mantissa / 10.0**config.max_decimals
-        node_signs = list(signs[..., : config.num_initial].unbind(-1))
-        node_mags = list(magnitudes.unbind(-1))
+        magnitudes = mantissa / 10.0**config.max_decimals  # correctly rounded decimals
+        # node-major layout from here on: every per-node tensor is (node, B), rows contiguous
+        batch = signs.shape[:-1]
+        signs = signs.reshape(-1, config.num_nodes).T.contiguous()  # (2d+1, B)
+        operands = operands.reshape(-1, config.depth, config.num_nodes).permute(1, 2, 0)
+        operands = operands.contiguous()  # (d, 2d+1, B)
+        gates = gates.reshape(-1, config.depth).T.contiguous()  # (d, B)
+        nodes = _Nodes(signs[: config.num_initial], magnitudes.reshape(-1, config.num_initial).T)
         for i in range(config.depth):
             node = config.num_initial + i
-            sign, mag = self._step(
-                torch.stack(node_signs, -1),  # (..., node)
-                torch.stack(node_mags, -1),  # (..., node)
-                operands[..., i, :node],  # (..., node)
-                gates[..., i],
-                signs[..., node],
-            )
-            node_signs.append(sign)
-            node_mags.append(mag)
-        values = torch.stack(node_signs, -1) * torch.stack(node_mags, -1)  # (..., 2d+1)
+            nodes.append(*self._step(nodes, operands[i, :node], gates[i], signs[node]))
+        values = nodes.signs * nodes.mags  # (2d+1, B)
         if step_mask is None:
-            return values[..., -1]
-        steps_used = step_mask.to(torch.long).sum(-1, keepdim=True)
+            return values[-1].reshape(batch)
+        steps_used = step_mask.reshape(-1, config.depth).to(torch.long).sum(-1)  # (B,)
         result = torch.where(steps_used > 0, config.depth + steps_used, 0)
-        return values.gather(-1, result).squeeze(-1)
+        return values.gather(0, result[None]).reshape(batch)
 
     def _step(
-        self, signs: Tensor, mags: Tensor, coefficients: Tensor, gate: Tensor, out_sign: Tensor
+        self, nodes: _Nodes, coefficients: Tensor, gate: Tensor, out_sign: Tensor
     ) -> tuple[Tensor, Tensor]:
-        linear = (coefficients * signs * mags).sum(-1)
-        odd = (1 - torch.cos(math.pi * coefficients)) / 2  # 1 for odd, 0 for even coefficients
-        log_sign = (1 - odd * (1 - signs)).prod(-1)
-        is_zero = mags == 0
-        safe_mags = torch.where(is_zero, torch.ones_like(mags), mags)
-        zero_factor = (1 - is_zero.to(mags.dtype) * coefficients.abs().clamp(max=1)).prod(-1)
-        log_mag = safe_mags.pow(coefficients).prod(-1) * zero_factor
+        """Sign and magnitude (B,) of one step; coefficients (node, B), gate and out_sign (B,)."""
+        signs, mags = nodes.signs, nodes.mags  # (node, B)
+        linear = (coefficients * signs * mags).sum(0)
+        odd = coefficients * coefficients  # 1 for c = +-1, 0 for c = 0 (c in [-1, 1])
+        log_sign = (1 - odd * (1 - signs)).prod(0)
+        limit = math.log(self.max_magnitude)
+        powers = torch.exp((coefficients * nodes.log_mags).clamp(-limit, limit))  # mags ** c
+        # The same powers, exact for the integer coefficients of hard tensors (so products are
+        # correctly rounded), with the gradients of exp(c log m).
+        exact = torch.where(coefficients == 1, nodes.safe_mags, powers)
+        exact = torch.where(coefficients == -1, 1 / nodes.safe_mags, exact)
+        powers = powers + (exact - powers).detach() if torch.is_grad_enabled() else exact
+        zero_factor = (1 - nodes.zeros * coefficients.abs().clamp(max=1)).prod(0)
+        log_mag = powers.prod(0) * zero_factor
         sign = out_sign * (gate * torch.sign(linear) + (1 - gate) * log_sign)
         mag = gate * linear.abs() + (1 - gate) * log_mag
         return sign, mag.clamp(max=self.max_magnitude)
@@ -178,3 +192,30 @@ class DagExecutor(nn.Module):
             tensors.step_mask,
             hard=hard,
         )
+
+
+class _Nodes:
+    """Sign, magnitude, magnitude with 0 -> 1, its log and a zero flag per node, each (node, B).
+
+    Grown by one row per step; the log of 0 is never taken (it would give nan gradients).
+    """
+
+    def __init__(self, signs: Tensor, mags: Tensor) -> None:
+        self.signs = signs
+        self.mags = mags
+        self.safe_mags, self.log_mags, self.zeros = self._derived(mags)
+
+    @staticmethod
+    def _derived(mags: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        is_zero = mags == 0
+        safe = torch.where(is_zero, torch.ones_like(mags), mags)
+        return safe, safe.log(), is_zero.to(mags.dtype)
+
+    def append(self, sign: Tensor, mag: Tensor) -> None:
+        """Add the row of a new node; sign and mag are (B,)."""
+        safe, log_mag, zero = self._derived(mag[None])
+        self.signs = torch.cat([self.signs, sign[None]])
+        self.mags = torch.cat([self.mags, mag[None]])
+        self.safe_mags = torch.cat([self.safe_mags, safe])
+        self.log_mags = torch.cat([self.log_mags, log_mag])
+        self.zeros = torch.cat([self.zeros, zero])
