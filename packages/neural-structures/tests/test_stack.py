@@ -181,3 +181,19 @@ def test_impossible_sizes_are_configuration_errors():
         NeuralStack(4, depth=0)
     with pytest.raises(ConfigurationError, match="sharpen"):
         NeuralStack(4, sharpen=0)
+
+
+def test_grefenstette_stack_soft_strengths_follow_the_paper():
+    stack = GrefenstetteStack(1, capacity=4)
+    state = stack.init_state(1, dtype=torch.float64)
+    one = torch.ones(1, dtype=torch.float64)
+
+    def step(push, pop, value):
+        return stack(state, push * one, pop * one, torch.tensor([[value]], dtype=torch.float64))
+
+    state, _ = step(0.8, 0.0, 1.0)
+    state, read = step(0.5, 0.0, 2.0)
+    assert read.item() == pytest.approx(0.5 * 2.0 + 0.5 * 1.0)
+    state, read = step(0.9, 0.9, 3.0)  # pop 0.5 of v2 and 0.4 of v1, then push v3 at 0.9
+    assert state.strengths[0, :3].tolist() == pytest.approx([0.9, 0.0, 0.4])
+    assert read.item() == pytest.approx(0.9 * 3.0 + 0.1 * 1.0)
