@@ -100,3 +100,17 @@ def test_soft_path_on_converted_tensors_equals_the_hard_path() -> None:
     assert torch.equal(executor.execute(batch), executor.execute(batch, hard=True))
     with torch.no_grad():
         assert torch.equal(executor.execute(batch), executor.execute(batch, hard=True))
+
+
+def test_extreme_soft_inputs_give_finite_values_and_gradients() -> None:
+    config = DagConfig(depth=4, max_digits=4, max_decimals=4)
+    generator = torch.Generator().manual_seed(7)
+    logits = [
+        (torch.randn(shape, generator=generator, dtype=torch.float64) * 30).requires_grad_()
+        for shape in ((64, 5, 8, 10), (64, 9), (64, 4, 9), (64, 4))
+    ]
+    for hard in (False, True):
+        value = DagExecutor(config, inputs="logits", hard=hard)(*logits)
+        assert torch.isfinite(value).all()
+        value.sum().backward()
+        assert all(torch.isfinite(x.grad).all() for x in logits)

@@ -4,23 +4,27 @@ Each node carries a sign and a magnitude. Initial node j has sign ``signs[j]`` a
 ``sum_p digit(p) * 10**(M-1-p)`` (computed as an integer mantissa over ``10**K`` so one-hot digits
 give the correctly rounded decimal). Step i, over the nodes before it with coefficients ``c``:
 
-    linear:  L = sum_j c_j * sign_j * mag_j;      sign = sgn(L),  mag = |L|
-    log:     sign = prod_j (1 - (1 - cos(pi c_j)) / 2 * (1 - sign_j))   (= sign_j**|c_j| for
-             integer c and +-1 signs, smooth in between),  mag = prod_j mag_j ** c_j
-    node:    sign_i = s_i * (g_i * sgn(L) + (1 - g_i) * log sign),  mag_i = g_i |L| + (1 - g_i) log mag
+    linear:  L = sum_j c_j * sign_j * mag_j;       sign = sgn(L),  mag = |L|
+    log:     sign = prod_j (1 - c_j**2 * (1 - sign_j))   (= sign_j**|c_j| for c in {-1, 0, 1}
+             and +-1 signs, smooth in between),   mag = prod_j mag_j ** c_j
+    node:    sign_i = s_i * (g_i sgn(L) + (1 - g_i) log sign),  mag_i = g_i |L| + (1 - g_i) log mag
 
-The log domain is evaluated as a product of powers, not ``exp(sum log)``, so hard tensors give
-correctly rounded products ((-3) * (-3) is exactly 9.0). A zero magnitude with a nonzero
+The log-domain magnitude is differentiated as ``exp(sum_j c_j log mag_j)`` but its value is the
+product of the exact powers (``m``, ``1/m`` or ``1`` for integer coefficients), so hard tensors
+give correctly rounded products: (-3) * (-3) is exactly 9.0. A zero magnitude with a nonzero
 coefficient makes the product 0 (also for a negative coefficient: the executor never returns
 inf or nan; ``expression_to_dag`` rejects division by zero). Magnitudes are clamped to
 ``max_magnitude`` so that soft inputs cannot overflow.
 
-Soft path (``hard=False``): digits are probabilities over 0..9 (expected digit), signs lie in
-[-1, 1], operands in [-1, 1], gates in [0, 1]; everything is differentiable. Straight-through
-path (``hard=True``): the forward pass uses one-hot digits, +-1 signs, coefficients rounded to
+Soft path (``hard=False``, the default): digits are probabilities over 0..9 (the expected digit
+is used), signs lie in [-1, 1], operands in [-1, 1], gates in [0, 1]; everything is
+differentiable, and on one-hot tensors it computes exactly the hard values. Straight-through path
+(``hard=True``): the forward pass uses argmax digits, +-1 signs, coefficients rounded to
 {-1, 0, 1} and gates rounded to {0, 1}, the backward pass the gradients of the soft path. With
 ``inputs="logits"`` the executor first applies softmax (digits), tanh (signs, operands) and a
 sigmoid (gates).
+
+Internally nodes are kept node-major, ``(node, B)``, so each step appends one contiguous row.
 """
 
 from __future__ import annotations
@@ -152,15 +156,23 @@ class DagExecutor(nn.Module):
         linear = (coefficients * signs * mags).sum(0)
         odd = coefficients * coefficients  # 1 for c = +-1, 0 for c = 0 (c in [-1, 1])
         log_sign = (1 - odd * (1 - signs)).prod(0)
+        # prod_j mags_j ** c_j: differentiated as exp(sum_j c_j log m_j), valued as the product
+        # of the exact powers (m, 1/m or 1 for the integer coefficients of hard tensors), so
+        # hard tensors give correctly rounded products; both clamped so nothing overflows.
         limit = math.log(self.max_magnitude)
-        powers = torch.exp((coefficients * nodes.log_mags).clamp(-limit, limit))  # mags ** c
-        # The same powers, exact for the integer coefficients of hard tensors (so products are
-        # correctly rounded), with the gradients of exp(c log m).
-        exact = torch.where(coefficients == 1, nodes.safe_mags, powers)
-        exact = torch.where(coefficients == -1, 1 / nodes.safe_mags, exact)
-        powers = powers + (exact - powers).detach() if torch.is_grad_enabled() else exact
+        log_powers = coefficients * nodes.log_mags
+        with torch.no_grad():
+            exact = torch.exp(log_powers.clamp(-limit, limit))
+            exact = torch.where(coefficients == 1, nodes.safe_mags, exact)
+            exact = torch.where(coefficients == -1, 1 / nodes.safe_mags, exact)
+            exact = exact.prod(0).clamp(max=self.max_magnitude)
+        if torch.is_grad_enabled():
+            soft_product = torch.exp(log_powers.sum(0).clamp(-limit, limit))
+            product = soft_product + (exact - soft_product).detach()
+        else:
+            product = exact
         zero_factor = (1 - nodes.zeros * coefficients.abs().clamp(max=1)).prod(0)
-        log_mag = powers.prod(0) * zero_factor
+        log_mag = product * zero_factor
         sign = out_sign * (gate * torch.sign(linear) + (1 - gate) * log_sign)
         mag = gate * linear.abs() + (1 - gate) * log_mag
         return sign, mag.clamp(max=self.max_magnitude)
