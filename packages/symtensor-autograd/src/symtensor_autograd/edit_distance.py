@@ -15,7 +15,13 @@ import torch
 
 from symtensor_autograd.errors import LossShapeError
 from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel
-from symtensor_autograd.texts import read_texts, require_same_root, require_symbolic, text_tensor
+from symtensor_autograd.texts import (
+    read_texts,
+    require_same_root,
+    require_symbolic,
+    text_tensor,
+    unified_diff,
+)
 
 
 def levenshtein_distance(a: str, b: str) -> int:
@@ -75,8 +81,6 @@ class EditDistanceRatio(torch.autograd.Function):
 
 def text_diff_tensor(actual: torch.Tensor, expected: torch.Tensor) -> torch.Tensor:
     """Symbolic tensor of unified diffs turning each ``actual`` element into the ``expected`` one."""
-    from symtensor_autograd.texts import unified_diff
-
     diffs = [
         unified_diff(a or "", e or "")
         for a, e in zip(read_texts(actual), read_texts(expected), strict=True)
