@@ -1,0 +1,245 @@
+"""``viba-train``: train an experience table to translate Python into Viba, or evaluate one.
+
+``viba-train`` alone runs the demo: 5 iterations on the 12 shipped pairs with the embedded
+local model, results in ``runs/viba``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from viba_trainer.config import BACKENDS, KEYWORD_MODES, TrainConfig
+from viba_trainer.dataset import PAIR_NAMES
+from viba_trainer.errors import VibaTrainerError
+
+COMMANDS = ("train", "evaluate")
+
+DESCRIPTION = """\
+Train an experience table (an [N, 3] symbolic tensor of query / Python key / Viba value rows,
+starting empty) so that an LLM translates Python into Viba, a language it has never seen.
+Each iteration runs forward (LLM translation with retrieved experience), the edit-distance
+loss against the reference Viba, backward (LLM-written text gradients) and an optimizer step
+(patches applied to the experience). Commands:
+
+  train      (default) train on the shipped dataset; `viba-train` alone runs the demo
+  evaluate   translate Python files with a saved experience, score them against references
+
+Run `viba-train train --help` or `viba-train evaluate --help` for their options."""
+
+TRAIN_EPILOG = """\
+Output directory layout:
+  config.json               the run's settings (reused by --resume)
+  metrics.jsonl             one JSON record per iteration: mean loss, per-pair losses, share
+                            of valid Viba, patch counters, LLM calls, tokens, cache hits, time
+  loss_curve.png            mean loss and share of valid Viba per iteration
+  checkpoints/step-NNNN/    experience + optimizer state + RNG after iteration NNNN, written
+                            atomically (temporary directory, then rename)
+                            with outputs/<pair>.viba, the translations of that iteration
+  llm_calls.jsonl           one JSON line per LLM call (backend, tokens, cache hit, time)
+
+Backends: local (SmolLM2-135M run in-process by llama.cpp, no network), openai (needs
+LLM_API_KEY, LLM_BASE_URL, LLM_MODEL), claude-agent (claude-agent-sdk), scripted
+(deterministic, for tests: copies the best-matching experience value).
+
+Examples:
+  viba-train                                     # demo: 5 iterations, 12 pairs, local model
+  viba-train train --iterations 2 --pairs seq branch loop --output-dir runs/small
+  viba-train train --resume --output-dir runs/small --iterations 4   # continue to 4
+  viba-train evaluate --experience runs/small my_code.py --references my_code.viba"""
+
+
+def _add_backend_options(parser: argparse.ArgumentParser, *, top_k_default: int | None) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="local",
+        help="LLM backend (default: local, the embedded SmolLM2-135M)",
+    )
+    parser.add_argument(
+        "--top-k",
+        type=int,
+        default=top_k_default,
+        help="experience rows retrieved per input (train default: 1; evaluate default: the "
+        "run's setting)",
+    )
+    parser.add_argument(
+        "--keywords",
+        choices=KEYWORD_MODES,
+        default=None,
+        help="how retrieval queries are made: lexical (identifiers of the text; deterministic, "
+        "steady with small models) or llm (the LLM writes them, as in seed 000). "
+        "train default: lexical; evaluate default: the run's setting",
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bars (per-iteration lines remain)"
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not use the on-disk LLM response cache",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``viba-train`` (subcommands ``train`` and ``evaluate``)."""
+    parser = argparse.ArgumentParser(
+        prog="viba-train",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{train,evaluate}")
+
+    train = commands.add_parser(
+        "train",
+        help="train on the shipped Python -> Viba pairs (default command)",
+        description="Train an experience table from scratch on the shipped dataset.",
+        epilog=TRAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_backend_options(train, top_k_default=1)
+    train.add_argument(
+        "--iterations", type=int, default=5, help="total training iterations (default: 5)"
+    )
+    train.add_argument(
+        "--experience-size",
+        type=int,
+        default=None,
+        help="rows of the experience table (default: 2x the number of pairs)",
+    )
+    train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    train.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("runs/viba"),
+        help="where metrics, plot, checkpoints and the final experience go (default: runs/viba)",
+    )
+    train.add_argument(
+        "--pairs",
+        nargs="+",
+        metavar="NAME",
+        default=list(PAIR_NAMES),
+        help=f"train on these pairs only (default: all 12: {' '.join(PAIR_NAMES)})",
+    )
+    train.add_argument(
+        "--update-filled-rows",
+        action="store_true",
+        help="let the LLM rewrite experience rows that served wrong translations (default: "
+        "append-only, as in seed 000: a written row is kept)",
+    )
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --output-dir from its last checkpoint, with its saved "
+        "settings; --iterations sets the new total",
+    )
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="translate Python files with a saved experience and score them",
+        description="Translate Python files into Viba with a saved experience table. Prints "
+        "each translation, whether it is valid Viba, and (with --references) its edit "
+        "distance ratio to the reference.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluate.add_argument(
+        "--experience",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="a training output directory, one of its checkpoints/step-NNNN, or an "
+        "experience/ directory",
+    )
+    evaluate.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Python files")
+    evaluate.add_argument(
+        "--references",
+        nargs="+",
+        type=Path,
+        metavar="VIBA",
+        help="reference Viba files, one per FILE in the same order",
+    )
+    evaluate.add_argument(
+        "--output-dir",
+        type=Path,
+        default=None,
+        help="also write each translation as <output-dir>/<file stem>.viba",
+    )
+    _add_backend_options(evaluate, top_k_default=None)
+    return parser
+
+
+def _with_default_command(argv: Sequence[str]) -> list[str]:
+    """``viba-train [options]`` means ``viba-train train [options]``."""
+    argv = list(argv)
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
+        return ["train", *argv]
+    return argv
+
+
+def _train(args: argparse.Namespace) -> int:
+    from viba_trainer.training import train
+
+    config = TrainConfig(
+        backend=args.backend,
+        iterations=args.iterations,
+        experience_size=args.experience_size,
+        top_k=args.top_k,
+        seed=args.seed,
+        output_dir=args.output_dir,
+        pairs=tuple(args.pairs),
+        keywords=args.keywords or "lexical",
+        update_filled_rows=args.update_filled_rows,
+        cache=not args.no_cache,
+    )
+    result = train(config, resume=args.resume, progress=not args.quiet)
+    print(result.summary())
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from viba_trainer.evaluation import evaluate_files
+
+    report = evaluate_files(
+        args.experience,
+        args.files,
+        references=args.references,
+        backend=args.backend,
+        top_k=args.top_k,
+        keywords=args.keywords,
+        cache=not args.no_cache,
+        output_dir=args.output_dir,
+    )
+    print(report.render())
+    return 0
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors a user can act on: reported in one line, no traceback.
+
+    Imported here, not at the top, so that ``viba-train --help`` does not load torch.
+    """
+    from llm_backends import LLMBackendError
+    from symtensor_autograd import SymbolicAutogradError
+    from symtensor_store import SymbolicTensorError
+
+    return VibaTrainerError, LLMBackendError, SymbolicTensorError, SymbolicAutogradError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``viba-train``; returns the exit code (0 ok, 1 error, 130 interrupted)."""
+    args = build_parser().parse_args(_with_default_command(sys.argv[1:] if argv is None else argv))
+    try:
+        return _evaluate(args) if args.command == "evaluate" else _train(args)
+    except KeyboardInterrupt:
+        print("viba-train: interrupted; continue with --resume", file=sys.stderr)
+        return 130
+    except VibaTrainerError as error:
+        print(f"viba-train: error: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        if not isinstance(error, _user_errors()):
+            raise
+        print(f"viba-train: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1

@@ -1,0 +1,278 @@
+"""The training loop: forward, loss, backward, optimizer step, checkpoint; and --resume.
+
+One iteration over the dataset (inputs ``x``: Python sources, targets ``t``: Viba references)::
+
+    output, _ = model(x)                       # forward: LLM translates, guided by experience
+    loss = edit_distance_ratio(output, t)      # per pair, 0 = exact
+    loss.mean().backward()                     # text gradients (diffs) reach the experience
+    optimizer.step()                           # patches applied to the experience rows
+
+After every step the run directory gets a complete checkpoint, ``metrics.jsonl`` and the
+loss-curve PNG, all written atomically, so an interrupted run resumes with no finished step lost.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from llm_backends import TaskHandler, make_backend
+from symtensor_autograd import StMoeModule, StSGD, edit_distance_ratio, make_experience
+from symtensor_store import dump_tensor, make_tensor, pack_tensor
+from tqdm import tqdm
+
+from viba_trainer.checkpoint import Checkpoint, CheckpointStore
+from viba_trainer.config import TrainConfig
+from viba_trainer.dataset import TranslationPair, load_pairs
+from viba_trainer.errors import DatasetError, VibaTrainerError
+from viba_trainer.metrics import IterationMetrics, plot_loss_curve, write_metrics
+from viba_trainer.progress import phase_progress
+from viba_trainer.scripted import scripted_backend
+from viba_trainer.viba import check_viba, is_valid_viba
+
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
+PLOT_FILE = "loss_curve.png"
+CALL_LOG_FILE = "llm_calls.jsonl"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A finished (or already complete) run: its settings, metrics history and wall time."""
+
+    config: TrainConfig
+    history: list[IterationMetrics]
+    seconds: float
+    resumed_from: int = 0
+
+    def summary(self) -> str:
+        """Loss trajectory, patches, LLM calls and where the files are."""
+        losses = " -> ".join(f"{r.mean_loss:.4f}" for r in self.history)
+        applied = sum(r.patches.get("applied", 0) for r in self.history)
+        rejected = sum(r.patches.get("rejected", 0) for r in self.history)
+        calls = sum(r.llm_calls for r in self.history)
+        hits = sum(r.cache_hits for r in self.history)
+        resumed = f" (resumed after iteration {self.resumed_from})" if self.resumed_from else ""
+        return (
+            f"loss {losses}{resumed}\n"
+            f"patches applied {applied}, rejected {rejected}; LLM calls {calls} "
+            f"(+{hits} cache hits); {self.seconds:.1f}s this session\n"
+            f"results in {self.config.output_dir}: {METRICS_FILE}, {PLOT_FILE}, checkpoints/"
+        )
+
+
+def make_handler(
+    backend: str, *, cache: bool, max_tokens: int, log_path: Path | None = None
+) -> TaskHandler:
+    """The TaskHandler for a backend name (``scripted`` is :mod:`viba_trainer.scripted`)."""
+    chosen = scripted_backend() if backend == "scripted" else make_backend(backend)
+    # llama.cpp runs one generation at a time: queueing more only makes calls time out.
+    concurrency = 1 if backend == "local" else 8
+    return TaskHandler(
+        chosen,
+        concurrency=concurrency,
+        use_cache=cache and backend != "scripted",
+        log_path=log_path,
+        max_tokens=max_tokens,
+        timeout_s=600 if backend == "local" else 120,
+    )
+
+
+def check_references(pairs: list[TranslationPair]) -> None:
+    """Every reference translation must be valid Viba (a typo would poison the loss)."""
+    for pair in pairs:
+        if (error := check_viba(pair.viba)) is not None:
+            raise DatasetError(f"reference {pair.name}.viba is not valid Viba: {error}")
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class _Session:
+    """Live training state: tensors under one storage root, the model, the optimizer."""
+
+    def __init__(
+        self, config: TrainConfig, pairs: list[TranslationPair], handler: TaskHandler, root: Path
+    ) -> None:
+        self.config = config
+        self.pairs = pairs
+        self.handler = handler
+        self.input = make_tensor([pair.python for pair in pairs], root)  # (P,)
+        self.expected = make_tensor([pair.viba for pair in pairs], root)  # (P,)
+        self.model = StMoeModule(
+            handler,
+            task_prompt=config.task_prompt,
+            topk=config.top_k,
+            keywords=config.keywords,
+            seed=config.seed,
+            update_filled_rows=config.update_filled_rows,
+            experience=make_experience(config.rows, root),  # (N, 3), empty
+        )
+        self.optimizer = StSGD(
+            self.model.parameters(),
+            lr=config.learning_rate,
+            append_only=not config.update_filled_rows,
+        )
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        state = checkpoint.load_state()
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        checkpoint.restore_random_state()
+
+    def state(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def dump_experience(self, directory: Path) -> None:
+        dump_tensor(self.model.experience, directory)
+
+    def iteration(self, number: int, *, progress: bool) -> tuple[IterationMetrics, list[str]]:
+        """Run one iteration; returns its metrics and the translations it produced."""
+        usage_before, failures_before = self.handler.usage, self.model.runner.failures
+        started = time.perf_counter()
+        label = f"iteration {number}/{self.config.iterations}"
+        usage = lambda: self.handler.usage  # noqa: E731
+
+        self.optimizer.zero_grad()
+        with phase_progress(f"{label} forward", usage, enabled=progress) as forward:
+            output, _ = self.model(self.input)  # (P,), (P, k)
+        outputs = [text or "" for text in pack_tensor(output)]
+        losses = edit_distance_ratio(output, self.expected)  # (P,)
+        with phase_progress(f"{label} backward", usage, enabled=progress) as backward:
+            losses.mean().backward()
+        losses = losses.detach()
+        with phase_progress(f"{label} step", usage, enabled=progress) as step:
+            self.optimizer.step()
+
+        report = self.optimizer.last_report
+        spent = _usage_delta(self.handler.usage, usage_before)
+        metrics = IterationMetrics(
+            iteration=number,
+            mean_loss=float(losses.mean()),
+            losses={p.name: round(float(x), 6) for p, x in zip(self.pairs, losses, strict=True)},
+            valid_viba=sum(map(is_valid_viba, outputs)) / len(outputs),
+            patches={
+                "applied": report.applied,
+                "fuzzed": report.fuzzed,
+                "rejected": report.rejected,
+                "skipped": report.skipped,
+                "rows_updated": report.rows_updated,
+                "rows_rolled_back": report.rows_rolled_back,
+            },
+            llm_calls=spent.calls,
+            prompt_tokens=spent.prompt_tokens,
+            completion_tokens=spent.completion_tokens,
+            cache_hits=spent.cache_hits,
+            failed_tasks=self.model.runner.failures - failures_before,
+            seconds=round(time.perf_counter() - started, 3),
+            phase_seconds={
+                "forward": round(forward["seconds"], 3),
+                "backward": round(backward["seconds"], 3),
+                "step": round(step["seconds"], 3),
+            },
+        )
+        return metrics, outputs
+
+
+def _usage_delta(after, before):
+    from llm_backends import Usage
+
+    return Usage(
+        calls=after.calls - before.calls,
+        cache_hits=after.cache_hits - before.cache_hits,
+        prompt_tokens=after.prompt_tokens - before.prompt_tokens,
+        completion_tokens=after.completion_tokens - before.completion_tokens,
+    )
+
+
+def _prepare(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Checkpoint | None]:
+    """Check the run directory against ``resume``; returns the config to run and where to start.
+
+    Nothing is written here: a refused run leaves the directory as it was.
+    """
+    out = config.output_dir
+    config_path = out / CONFIG_FILE
+    if resume:
+        if not config_path.is_file():
+            raise VibaTrainerError(
+                f"nothing to resume in {out}: no {CONFIG_FILE}; start a run without --resume"
+            )
+        saved = TrainConfig.load(config_path)
+        # The saved run decides the data and the model; the command line may change only the
+        # iteration total, the backend and caching.
+        config = replace(
+            saved,
+            iterations=config.iterations,
+            backend=config.backend,
+            cache=config.cache,
+            output_dir=out,
+        )
+        store = CheckpointStore(out)
+        store.remove_incomplete()  # a run killed mid-checkpoint leaves a temporary directory
+        return config, store.latest()
+    if config_path.exists() or CheckpointStore(out).steps():
+        raise VibaTrainerError(
+            f"{out} already holds a run; continue it with --resume or choose another --output-dir"
+        )
+    return config, None
+
+
+def _write_reports(config: TrainConfig, history: list[IterationMetrics]) -> None:
+    write_metrics(history, config.output_dir / METRICS_FILE)
+    title = f"Python -> Viba, {len(config.pairs)} pairs, backend {config.backend}"
+    plot_loss_curve(history, config.output_dir / PLOT_FILE, title=title)
+
+
+def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -> TrainResult:
+    """Train (or, with ``resume``, continue) the run described by ``config``.
+
+    Everything that can be checked is checked before the first file is written: the dataset,
+    its references, the backend (API keys, model file) and the run directory.
+    """
+    started = time.perf_counter()
+    config, checkpoint = _prepare(config, resume)
+    pairs = load_pairs(config.pairs)
+    check_references(pairs)
+    handler = make_handler(
+        config.backend,
+        cache=config.cache,
+        max_tokens=config.max_tokens,
+        log_path=config.output_dir / CALL_LOG_FILE,
+    )
+    config.output_dir.mkdir(parents=True, exist_ok=True)
+    config.save(config.output_dir / CONFIG_FILE)
+    store = CheckpointStore(config.output_dir)
+    history = checkpoint.history if checkpoint else []
+    start = checkpoint.step if checkpoint else 0
+    if history:
+        _write_reports(config, history)  # metrics.jsonl may lag the checkpoint after a kill
+
+    with tempfile.TemporaryDirectory(prefix="viba-train-") as root:
+        _seed_everything(config.seed)
+        session = _Session(config, pairs, handler, Path(root))
+        if checkpoint is not None:
+            session.restore(checkpoint)
+        for number in range(start + 1, config.iterations + 1):
+            metrics, outputs = session.iteration(number, progress=progress)
+            history.append(metrics)
+            store.save(
+                number,
+                dump_experience=session.dump_experience,
+                state=session.state(),
+                history=history,
+                extra_files={
+                    f"outputs/{pair.name}.viba": text
+                    for pair, text in zip(pairs, outputs, strict=True)
+                },
+            )
+            _write_reports(config, history)
+            tqdm.write(metrics.summary())
+    return TrainResult(config, history, time.perf_counter() - started, resumed_from=start)

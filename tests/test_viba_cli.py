@@ -1,0 +1,75 @@
+"""`viba-train` command line: defaults, help, and clear errors for bad input."""
+
+import subprocess
+import sys
+
+import pytest
+from viba_trainer.cli import build_parser, main
+from viba_trainer.config import TrainConfig
+
+
+def parse(*argv):
+    from viba_trainer.cli import _with_default_command
+
+    return build_parser().parse_args(_with_default_command(argv))
+
+
+def test_train_is_the_default_command_with_the_documented_defaults():
+    args = parse()
+    assert args.command == "train"
+    assert (args.backend, args.iterations, args.experience_size, args.top_k, args.seed) == (
+        "local", 5, None, 1, 0,
+    )  # fmt: skip
+    assert len(args.pairs) == 12 and not args.resume
+
+
+def test_options_without_a_command_go_to_train():
+    args = parse("--backend", "scripted", "--iterations", "2", "--pairs", "seq", "loop")
+    assert (args.command, args.backend, args.iterations, args.pairs) == (
+        "train", "scripted", 2, ["seq", "loop"],
+    )  # fmt: skip
+
+
+def test_experience_size_defaults_to_twice_the_dataset():
+    assert TrainConfig(pairs=("seq", "loop", "guard")).rows == 6
+    assert TrainConfig(pairs=("seq",), experience_size=5).rows == 5
+
+
+def test_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--backend", "--iterations", "--experience-size", "--top-k", "--seed",
+                   "--output-dir", "--pairs", "--resume", "metrics.jsonl", "loss_curve.png"):  # fmt: skip
+        assert option in text
+
+
+def test_top_level_help_names_both_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "train" in text and "evaluate" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--pairs", "seq", "nonsense"], "unknown pair(s) nonsense"),
+        (["--iterations", "0"], "--iterations must be at least 1"),
+        (["--top-k", "0"], "--top-k must be at least 1"),
+    ],
+)
+def test_bad_train_arguments_exit_1_with_a_message(argv, fragment, tmp_path, capsys):
+    code = main([*argv, "--backend", "scripted", "--output-dir", str(tmp_path / "run")])
+    assert code == 1
+    assert fragment in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_console_script_is_installed():
+    completed = subprocess.run(
+        [sys.executable, "-m", "viba_trainer", "--help"], capture_output=True, text=True
+    )
+    assert completed.returncode == 0
+    assert "viba-train" in completed.stdout

@@ -1,0 +1,99 @@
+"""`viba-train evaluate`: translations from a saved experience, scores, and clear errors."""
+
+import pytest
+from viba_trainer.cli import main
+from viba_trainer.dataset import load_pairs
+from viba_trainer.evaluation import evaluate_files
+
+PAIRS = ["seq", "guard"]
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "viba"
+    argv = ["--backend", "scripted", "--quiet", "--iterations", "1", "--output-dir", str(out)]
+    assert main([*argv, "--pairs", *PAIRS]) == 0
+    return out
+
+
+@pytest.fixture
+def sources(tmp_path):
+    """The pairs' Python files and reference Viba files, written to disk."""
+    files, references = [], []
+    for pair in load_pairs(PAIRS):
+        (tmp_path / f"{pair.name}.py").write_text(pair.python)
+        (tmp_path / f"{pair.name}.ref.viba").write_text(pair.viba)
+        files.append(tmp_path / f"{pair.name}.py")
+        references.append(tmp_path / f"{pair.name}.ref.viba")
+    return files, references
+
+
+def evaluate(run, files, *extra):
+    argv = ["evaluate", "--backend", "scripted", "--quiet", "--experience", str(run)]
+    return main([*argv, *map(str, files), *extra])
+
+
+def test_learned_experience_translates_its_pairs_exactly(trained_run, sources):
+    files, references = sources
+    report = evaluate_files(trained_run, files, references=references, backend="scripted")
+    assert [r.loss for r in report.results] == [0.0, 0.0]
+    assert report.mean_loss == 0.0 and report.valid_share == 1.0
+    assert report.experience.name == "experience"
+
+
+def test_evaluate_accepts_a_checkpoint_directory_and_writes_translations(
+    trained_run, sources, tmp_path, capsys
+):
+    files, references = sources
+    checkpoint = trained_run / "checkpoints" / "step-0001"
+    out = tmp_path / "translations"
+    code = evaluate(
+        checkpoint, files, "--references", *map(str, references), "--output-dir", str(out)
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "mean loss: 0.0000" in printed and "valid Viba: 100% of 2 files" in printed
+    assert (out / "seq.viba").read_text() == load_pairs(["seq"])[0].viba
+
+
+def test_unlearned_python_gets_a_stub_and_no_loss_without_reference(trained_run, tmp_path):
+    source = tmp_path / "area.py"
+    source.write_text("def area(w, h):\n    return w * h\n")
+    (result,) = evaluate_files(trained_run, [source], backend="scripted").results
+    assert result.loss is None
+    assert result.translation.startswith("greet :=") or result.translation.startswith("area :=")
+
+
+def test_python_that_does_not_parse_is_rejected_before_any_work(trained_run, tmp_path, capsys):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(:\n    pass\n")
+    out = tmp_path / "translations"
+    assert evaluate(trained_run, [broken], "--output-dir", str(out)) == 1
+    err = capsys.readouterr().err
+    assert f"{broken}:1:" in err and "not valid Python" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("make_dir", ["missing", "garbage", "empty-run"])
+def test_unreadable_experience_directory_is_a_clear_error(make_dir, tmp_path, sources, capsys):
+    experience = tmp_path / make_dir
+    if make_dir == "garbage":
+        experience.mkdir()
+        (experience / "shape").write_text("not json")
+    elif make_dir == "empty-run":
+        (experience / "checkpoints").mkdir(parents=True)
+    files, _ = sources
+    assert evaluate(experience, files) == 1
+    err = capsys.readouterr().err
+    assert str(experience) in err and "Traceback" not in err
+
+
+def test_reference_count_must_match_the_files(trained_run, sources, capsys):
+    files, references = sources
+    assert evaluate(trained_run, files, "--references", str(references[0])) == 1
+    assert "2 files" in capsys.readouterr().err
+
+
+def test_missing_python_file_is_a_clear_error(trained_run, tmp_path, capsys):
+    assert evaluate(trained_run, [tmp_path / "nope.py"]) == 1
+    assert "cannot read Python file" in capsys.readouterr().err
