@@ -34,22 +34,30 @@ class PatchStatus(enum.Enum):
     SKIPPED = "skipped"  # nothing to do: empty diff, zero gradient, or masked out
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Hunk:
     """One `@@ -old_start,old_count +new_start,new_count @@` hunk.
 
-    `lines` holds (tag, text) pairs with tag in " -+"; text keeps its newline unless the diff
-    marked it `\\ No newline at end of file`. Context lines appear once, tagged " ".
+    The old side (context and removed lines) and the new side (context and added lines) are
+    kept as parallel tag strings (" -" / " +") and text lists; a text keeps its newline unless
+    the diff marked it `\\ No newline at end of file`.
     """
 
     old_start: int
     old_count: int
     new_start: int
     new_count: int
-    old_lines: tuple[tuple[str, str], ...]  # tags " " and "-", in order
-    new_lines: tuple[tuple[str, str], ...]  # tags " " and "+", in order
-    prefix_context: int
-    suffix_context: int
+    old_tags: str
+    old_texts: list[str]
+    new_tags: str
+    new_texts: list[str]
+    prefix_context: int  # context lines before the first change
+    suffix_context: int  # context lines after the last change
+
+    @property
+    def added_lines(self) -> list[str]:
+        """Texts of the `+` lines, in order."""
+        return [text for tag, text in zip(self.new_tags, self.new_texts, strict=True) if tag == "+"]
 
 
 @dataclass(frozen=True)
@@ -92,61 +100,72 @@ class _HunkReader:
         self.new_count = 1 if header.group(4) is None else int(header.group(4))
         self.header_line = position  # index of the line after the header
 
-    def _next_is_marker(self) -> bool:
-        if self.position < len(self.lines) and self.lines[self.position].startswith("\\"):
-            self.position += 1
-            return True
-        return False
-
     def _malformed(self, why: str) -> MalformedDiffError:
         return MalformedDiffError(
             f"diff line {self.position}: {why} (hunk starting at line {self.header_line})"
         )
 
-    def read(self) -> Hunk:
-        old: list[tuple[str, str]] = []
-        new: list[tuple[str, str]] = []
-        order: list[str] = []
-        while len(old) < self.old_count or len(new) < self.new_count:
-            if self.position >= len(self.lines):
-                raise self._malformed("unexpected end of diff inside a hunk")
-            raw = self.lines[self.position]
+    def _take_marker(self) -> bool:
+        """Consume a `\\ No newline at end of file` line if it comes next."""
+        if self.position < len(self.lines) and self.lines[self.position][:1] == "\\":
             self.position += 1
-            if raw[:1] in ("\t", "\n"):
+            return True
+        return False
+
+    def read(self) -> Hunk:
+        """Read exactly old_count old-side and new_count new-side lines (context counts for both)."""
+        lines, old_count, new_count = self.lines, self.old_count, self.new_count
+        old_tags: list[str] = []
+        old_texts: list[str] = []
+        new_tags: list[str] = []
+        new_texts: list[str] = []
+        tags: list[str] = []
+        while len(old_texts) < old_count or len(new_texts) < new_count:
+            if self.position >= len(lines):
+                raise self._malformed("unexpected end of diff inside a hunk")
+            raw = lines[self.position]
+            self.position += 1
+            tag = raw[0]
+            text = raw[1:]
+            if tag == "=":
+                tag = " "
+            elif tag == "\t" or tag == "\n":
                 tag, text = " ", raw  # GNU: "assume the space got eaten"
-            else:
-                tag, text = raw[:1], raw[1:]
-                tag = " " if tag == "=" else tag
-            if tag not in " -+":
+            elif tag != " " and tag != "-" and tag != "+":
                 raise self._malformed(
                     f"expected a line starting with ' ', '-' or '+', got {raw[:40]!r}"
                 )
-            if tag in " -" and len(old) >= self.old_count:
-                raise self._malformed("more old lines than the hunk header announces")
-            if tag in " +" and len(new) >= self.new_count:
-                raise self._malformed("more new lines than the hunk header announces")
-            old_text = new_text = text
-            if tag in " -" and len(old) + 1 == self.old_count and self._next_is_marker():
-                old_text = new_text = text[:-1]
-            if tag in " +" and len(new) + 1 == self.new_count and self._next_is_marker():
-                new_text = new_text[:-1]
-            if tag in " -":
-                old.append((tag, old_text))
-            if tag in " +":
-                new.append((tag, new_text))
-            order.append(tag)
-        changed = [i for i, tag in enumerate(order) if tag != " "]
-        if not changed:
+            new_text = text
+            if tag != "+":
+                if len(old_texts) == old_count:
+                    raise self._malformed("more old lines than the hunk header announces")
+                if len(old_texts) + 1 == old_count and self._take_marker():
+                    text = new_text = text[:-1]
+                old_tags.append(tag)
+                old_texts.append(text)
+            if tag != "-":
+                if len(new_texts) == new_count:
+                    raise self._malformed("more new lines than the hunk header announces")
+                if len(new_texts) + 1 == new_count and self._take_marker():
+                    new_text = new_text[:-1]
+                new_tags.append(tag)
+                new_texts.append(new_text)
+            tags.append(tag)
+        joined = "".join(tags)
+        first_change = len(joined) - len(joined.lstrip(" "))
+        if first_change == len(joined):
             raise self._malformed("hunk has no '-' or '+' line")
         return Hunk(
-            old_start=self.old_start,
-            old_count=self.old_count,
-            new_start=self.new_start,
-            new_count=self.new_count,
-            old_lines=tuple(old),
-            new_lines=tuple(new),
-            prefix_context=changed[0],
-            suffix_context=len(order) - 1 - changed[-1],
+            self.old_start,
+            old_count,
+            self.new_start,
+            new_count,
+            "".join(old_tags),
+            old_texts,
+            "".join(new_tags),
+            new_texts,
+            first_change,
+            len(joined) - len(joined.rstrip(" ")),
         )
 
 
@@ -188,16 +207,19 @@ class _Patcher:
 
     def _matches(self, hunk: Hunk, base: int, prefix_fuzz: int, suffix_fuzz: int) -> bool:
         """Does the hunk's old side, less the fuzzed context, equal the input from line `base`?"""
-        pattern = hunk.old_lines
-        for pline in range(prefix_fuzz, len(pattern) - suffix_fuzz):
-            if self._input_line(base + pline) != pattern[pline][1]:
-                return False
-        return True
+        start, stop = prefix_fuzz, len(hunk.old_texts) - suffix_fuzz
+        if base + start >= 1 and base + stop - 1 <= len(self.input):  # fully inside the input
+            return self.input[base - 1 + start : base - 1 + stop] == list(
+                hunk.old_texts[start:stop]
+            )
+        return all(
+            self._input_line(base + pline) == hunk.old_texts[pline] for pline in range(start, stop)
+        )
 
     def _locate(self, hunk: Hunk, first: int, fuzz: int) -> int:
         """1-based input line where the hunk's old side starts, or 0 (GNU `locate_hunk`)."""
         first_guess = first + self.in_offset
-        pat_lines = len(hunk.old_lines)
+        pat_lines = len(hunk.old_texts)
         prefix, suffix = hunk.prefix_context, hunk.suffix_context
         context = max(prefix, suffix)
         prefix_fuzz = fuzz + prefix - context
@@ -252,11 +274,13 @@ class _Patcher:
         """Copy input lines up to `last_line` to the output; False if they were already passed."""
         if self.last_frozen_line > last_line:
             return False  # GNU: "misordered hunks! output would be garbled"
-        while self.last_frozen_line < last_line:
-            self.last_frozen_line += 1
-            line = self._input_line(self.last_frozen_line)
-            if line:
-                self._write(line, fix_newline=True)
+        lines = self.input[self.last_frozen_line : max(last_line, 0)]
+        if lines:
+            if not self.after_newline:
+                self.output.append("\n")
+            self.output.extend(lines)
+            self.after_newline = lines[-1].endswith("\n")
+        self.last_frozen_line = last_line
         return True
 
     def _write(self, line: str, *, fix_newline: bool) -> None:
@@ -268,28 +292,28 @@ class _Patcher:
     def _apply(self, hunk: Hunk, where: int) -> bool:
         """Write the hunk at input line `where` (GNU `apply_hunk`); False if it cannot go there."""
         old, new = 0, 0
-        old_lines, new_lines = hunk.old_lines, hunk.new_lines
-        while old < len(old_lines):
-            if old_lines[old][0] == "-":
+        old_tags, new_tags, new_texts = hunk.old_tags, hunk.new_tags, hunk.new_texts
+        while old < len(old_tags):
+            if old_tags[old] == "-":
                 if not self._copy_till(where + old - 1):
                     return False
                 self.last_frozen_line += 1  # drop the deleted input line
                 old += 1
-            elif new >= len(new_lines):
+            elif new >= len(new_tags):
                 break
-            elif new_lines[new][0] == "+":
+            elif new_tags[new] == "+":
                 if not self._copy_till(where + old - 1):
                     return False
-                self._write(new_lines[new][1], fix_newline=False)
+                self._write(new_texts[new], fix_newline=False)
                 new += 1
             else:  # context: copied later from the input, which may differ under fuzz
                 old += 1
                 new += 1
-        if new < len(new_lines) and new_lines[new][0] == "+":
+        if new < len(new_tags) and new_tags[new] == "+":
             if not self._copy_till(where + old - 1):
                 return False
-            while new < len(new_lines) and new_lines[new][0] == "+":
-                self._write(new_lines[new][1], fix_newline=True)
+            while new < len(new_tags) and new_tags[new] == "+":
+                self._write(new_texts[new], fix_newline=True)
                 new += 1
         return True
 

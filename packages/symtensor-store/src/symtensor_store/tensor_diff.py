@@ -68,7 +68,7 @@ def cold_start_text(diff: str) -> str:
     """The text an empty target takes from a diff: its `+` lines, in order."""
     lines = []
     for hunk in parse_unified_diff(diff):
-        lines.extend(text for tag, text in hunk.new_lines if tag == "+")
+        lines.extend(hunk.added_lines)
     return "".join(lines)
 
 

@@ -6,17 +6,20 @@ from the same line with one, and is followed by the `\\ No newline at end of fil
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
+from symtensor_store.line_diff import diff_opcodes, group_opcodes
 
 NO_NEWLINE_MARKER = "\\ No newline at end of file\n"
 
 
 def split_lines(text: str) -> list[str]:
     """Split on "\\n" keeping terminators; the last line may lack one ("" -> [])."""
-    lines = text.split("\n")
-    result = [line + "\n" for line in lines[:-1]]
-    if lines[-1]:
-        result.append(lines[-1])
+    lines = text.splitlines(keepends=True)  # fast, but also splits on \\r, \\x0b, \\u2028...
+    if len(lines) == text.count("\n") + (not text.endswith("\n") and bool(text)):
+        return lines  # every break was a newline (or the only other one ends the text)
+    pieces = text.split("\n")
+    result = [piece + "\n" for piece in pieces[:-1]]
+    if pieces[-1]:
+        result.append(pieces[-1])
     return result
 
 
@@ -29,9 +32,10 @@ def _range(start: int, count: int) -> str:
     return f"{start + 1},{count}"
 
 
-def _emit(out: list[str], tag: str, line: str) -> None:
-    out.append(tag + line)
-    if not line.endswith("\n"):
+def _emit(out: list[str], tag: str, lines: list[str]) -> None:
+    """Append `lines` prefixed by `tag`; only a text's last line can lack its newline."""
+    out.extend([tag + line for line in lines])
+    if lines and not lines[-1].endswith("\n"):
         out.append("\n" + NO_NEWLINE_MARKER)
 
 
@@ -44,20 +48,16 @@ def unified_diff(a: str, b: str, *, context: int = 3, a_name: str = "a", b_name:
     if a == b:
         return ""
     a_lines, b_lines = split_lines(a), split_lines(b)
-    matcher = SequenceMatcher(None, a_lines, b_lines, autojunk=False)
     out = [f"--- {a_name}\n", f"+++ {b_name}\n"]
-    for group in matcher.get_grouped_opcodes(context):
+    for group in group_opcodes(diff_opcodes(a_lines, b_lines), context):
         first, last = group[0], group[-1]
         old_range = _range(first[1], last[2] - first[1])
         new_range = _range(first[3], last[4] - first[3])
         out.append(f"@@ -{old_range} +{new_range} @@\n")
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                for line in a_lines[i1:i2]:
-                    _emit(out, " ", line)
+                _emit(out, " ", a_lines[i1:i2])
                 continue
-            for line in a_lines[i1:i2]:
-                _emit(out, "-", line)
-            for line in b_lines[j1:j2]:
-                _emit(out, "+", line)
+            _emit(out, "-", a_lines[i1:i2])
+            _emit(out, "+", b_lines[j1:j2])
     return "".join(out)
