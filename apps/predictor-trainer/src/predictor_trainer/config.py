@@ -68,7 +68,7 @@ class TrainConfig:
     log_interval: int = 10
     checkpoint_interval: int = 250  # and always at the end
     keep_checkpoints: int = 2
-    out_dir: str = "out/predictor"
+    out_dir: str = "runs/predictor"
     init_from: str = "scratch"  # "scratch" or "resume" (the latest checkpoint in out_dir)
     eval_only: bool = False  # score the model (a checkpoint if init_from=resume) and exit
     progress: bool = True  # tqdm progress bar on rank 0

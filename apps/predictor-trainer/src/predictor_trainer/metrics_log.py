@@ -69,7 +69,7 @@ def plot_metrics(records: list[dict[str, Any]], path: str | Path) -> None:
             ax_eval.plot(steps, [r[key] for r in evals], ".--", label=key)
         ax_err = ax_eval.twinx()
         ax_err.plot(
-            steps, [r["median_relative_error"] for r in evals], "k:", label="median rel. err"
+            steps, [r["mean_relative_error"] for r in evals], "k:", label="mean relative error"
         )
         ax_err.set_yscale("symlog", linthresh=1e-6)
         ax_err.legend(loc="lower right", fontsize=7)
