@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (run, check):
         sub.add_argument("program", help='program text, e.g. "((fn [x] x) 42)"')
         sub.add_argument("--steps", type=int, default=100, help="max reduction steps (100)")
-        sub.add_argument("--vec-size", type=int, default=2048, help="symbol vector size (2048)")
+        sub.add_argument("--vec-size", type=int, default=512, help="symbol vector size (512)")
         sub.add_argument("--cells", type=int, default=64, help="memory cells (64)")
         sub.add_argument("--seed", type=int, default=0, help="codebook seed (0)")
     run.add_argument("--trace", action="store_true", help="print the memory after each step")
@@ -74,11 +74,15 @@ def _check(args: argparse.Namespace) -> int:
         expected = show(
             normalize(term, args.steps, max_cells=args.cells, int_range=config.int_range).term
         )
+        expected_error = None
     except NeurallambdaError as exc:
-        expected = f"error: {exc}"
+        expected, expected_error = f"error: {exc}", type(exc)
     with torch.no_grad():
         outcome = ReductionMachine(config).evaluate([term], args.steps)[0]
-    same = outcome.text == expected or (not outcome.ok and expected.startswith("error"))
+    if outcome.ok:
+        same = expected_error is None and outcome.text == expected
+    else:
+        same = type(outcome.error) is expected_error
     print(f"machine:   {outcome.text}")
     print(f"reference: {expected}")
     print(f"agree:     {'yes' if same else 'NO'}")

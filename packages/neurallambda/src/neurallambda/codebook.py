@@ -163,7 +163,8 @@ class Codebook(nn.Module):
                         continue
                     if symbol[0] == "int" and not lo <= symbol[1] <= hi:
                         raise IntegerRangeError(
-                            f"integer {symbol[1]} is outside the machine's range [{lo}, {hi}]; "
+                            f"program {b}: integer {symbol[1]} is outside the machine's range "
+                            f"[{lo}, {hi}]; "
                             "construct the machine with a wider int_range"
                         )
                     rows[b, address, column] = self.space.index(symbol)

@@ -56,7 +56,7 @@ class MachineConfig:
     """Sizes and sharpness of a :class:`ReductionMachine`."""
 
     cells: int = 64
-    vec_size: int = 2048
+    vec_size: int = 512
     seed: int = 0
     int_range: tuple[int, int] = (-128, 128)
     sharpness: float = 100.0  # softmax inverse temperature for decoding cosine similarities
@@ -142,11 +142,6 @@ def _tri(x: Tensor) -> Tensor:
 def _step01(x: Tensor) -> Tensor:
     """Soft indicator of x >= 1 for integer-valued x: clamp(x, 0, 1)."""
     return torch.clamp(x, 0, 1)
-
-
-def _place(weights: Tensor, rows: slice, size: int) -> Tensor:
-    """Zero-pad (..., rows) weights into (..., size) at ``rows``."""
-    return F.pad(weights, (rows.start, size - rows.stop))
 
 
 def _soft_onehot(position: Tensor, n: int) -> Tensor:
@@ -284,75 +279,67 @@ class ReductionMachine(nn.Module):
     def step(self, state: MachineState, *, reduce: bool = True) -> MachineState:
         """One normal-order reduction step for every program in the batch.
 
-        With ``reduce=False`` the redex search runs (updating ``halted``) but memory is unchanged.
+        With ``reduce=False`` only the redex search runs (updating ``halted``); memory is kept.
         """
         memory = state.memory
         groups = self.codebook.groups(memory)
         tag_w, payload, numbers = self._decode(memory, groups)
-        structure = _structure(tag_w)
         redex, kinds = self._find_redex(tag_w, numbers)
         halted = 1 - redex.sum(dim=1)  # (B,)
-        out_tag_w, out_payload, length, int_overflow = self._contract(
-            tag_w, payload, numbers, structure, redex, kinds, groups
+        if not reduce:
+            return MachineState(
+                memory, halted, state.memory_overflow, state.int_overflow, state.steps
+            )
+        out_tag_w, out_payload, new_index, length, int_overflow = self._contract(
+            tag_w, payload, numbers, _structure(tag_w), redex, kinds, groups
         )
         memory_overflow = _step01(length - self.config.cells) * (1 - halted)
-        new_memory = self._relink(out_tag_w, out_payload, groups)
+        new_memory = self._relink(out_tag_w, out_payload, new_index, groups)
         active = (1 - state.failed) * (1 - memory_overflow) * (1 - int_overflow)
-        if not reduce:
-            active = active * 0
-        gate = active[:, None, None, None]
+        frozen = active < 0.5  # failed programs keep their memory (the flags stay soft)
+        if bool(frozen.any()):
+            new_memory = torch.where(frozen[:, None, None, None], memory, new_memory)
         return MachineState(
-            memory=torch.lerp(memory, new_memory, gate),
+            memory=new_memory,
             halted=halted,
             memory_overflow=torch.clamp(
                 state.memory_overflow + memory_overflow * (1 - state.failed), 0, 1
-            )
-            if reduce
-            else state.memory_overflow,
-            int_overflow=torch.clamp(state.int_overflow + int_overflow * (1 - state.failed), 0, 1)
-            if reduce
-            else state.int_overflow,
+            ),
+            int_overflow=torch.clamp(state.int_overflow + int_overflow * (1 - state.failed), 0, 1),
             steps=state.steps + active * (1 - halted),
         )
 
     # --- the parts of a step ---------------------------------------------------------------------
 
+    def _weights(self, vectors: Tensor, book: Tensor) -> Tensor:
+        """Sharpened softmax over cosine similarities: (..., D) x (K, D) -> (..., K)."""
+        norm = vectors.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+        return torch.softmax(self.config.sharpness * (vectors @ book.T) / norm, dim=-1)
+
     def _decode(
         self, memory: Tensor, groups: SymbolGroups
     ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
-        """Sharpened tag weights (B, N, T), payload weights over ``groups.payload`` (B, N, S) and
-        decoded numbers. Weights come from a softmax over cosine similarities within the group
-        the cell's tag calls for, so a slightly noisy vector decodes to a clean one-hot."""
-        beta = self.config.sharpness
-        unit = F.normalize(memory[:, :, :2], dim=-1)
-        tag_w = torch.softmax(beta * unit[:, :, 0] @ groups.tags.T, dim=-1)
-        sims = beta * unit[:, :, 1] @ groups.payload.T  # (B, N, S)
-        is_tag = {t: tag_w[..., i : i + 1] for t, i in _T.items()}
-        owner = {
-            "prims": is_tag["Prim"],
-            "bools": is_tag["Bool"],
-            "ints": is_tag["Int"],
-            "indices": is_tag["Var"],
-            "names": is_tag["Free"] + is_tag["Lam"],
-        }
-        parts = []
-        for name, rows in groups.slices.items():
-            if name == "addresses" or rows.stop == rows.start:
-                parts.append(torch.zeros_like(sims[..., rows]))
-            else:
-                parts.append(owner[name] * torch.softmax(sims[..., rows], dim=-1))
-        payload_w = torch.cat(parts, dim=-1)
-        indices = groups.slices["indices"]
+        """Tag weights (B, N, T), payload vectors to copy (B, N, D), decoded numbers.
+
+        Tags, primitives and de Bruijn indices are decoded everywhere (the redex search and
+        substitution need them); integers and booleans only at the redex, by :meth:`_weights`
+        on the gathered vector. Payload vectors are copied, not re-projected: with
+        near-orthogonal symbols every gather is exact, so nothing drifts.
+        """
+        tag_w = self._weights(memory[:, :, 0], groups.tags)
+        col1 = memory[:, :, 1]
+        n_prims = groups.prims.shape[0]
+        w = self._weights(col1, torch.cat([groups.prims, groups.indices]))
+        is_prim = tag_w[..., _T["Prim"], None]
+        is_pair = tag_w[..., _T["App"], None] + tag_w[..., _T["Cons"], None]
         index_values = torch.arange(
-            indices.stop - indices.start, device=memory.device, dtype=memory.dtype
+            groups.indices.shape[0], device=memory.device, dtype=memory.dtype
         )
         numbers = {
-            "index": payload_w[..., indices] @ index_values,  # (B, N) de Bruijn index of Var cells
-            "prims": payload_w[..., groups.slices["prims"]],  # (B, N, P), zero unless Prim
-            "bools": payload_w[..., groups.slices["bools"]],  # (B, N, 2), zero unless Bool
-            "ints": payload_w[..., groups.slices["ints"]],  # (B, N, K), zero unless Int
+            "index": w[..., n_prims:] @ index_values,  # (B, N) de Bruijn index of Var cells
+            "prims": w[..., :n_prims] * is_prim,  # (B, N, P), zero unless Prim
         }
-        return tag_w, payload_w, numbers
+        return tag_w, col1 * (1 - is_pair), numbers
 
     def _find_redex(self, tag_w: Tensor, numbers: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
         """One-hot (B, N) of the leftmost-outermost redex and its kind weights (B, n_kinds)."""
@@ -363,18 +350,16 @@ class ReductionMachine(nn.Module):
             return sum(prim[..., _P[name]] for name in names)  # type: ignore[return-value]
 
         app, app1, app2 = is_["App"], _ahead(is_["App"], 1), _ahead(is_["App"], 2)
-        is_bool = numbers["bools"].sum(-1)
-        is_int = numbers["ints"].sum(-1)
         patterns = torch.stack(
             [
                 app * _ahead(is_["Lam"], 1),
                 app
                 * app1
                 * _ahead(op(*BINARY_INT_OPS, *COMPARISON_OPS), 2)
-                * _ahead(is_int, 3)
-                * _ahead(is_int, 4),
-                app * app1 * app2 * _ahead(op("if"), 3) * _ahead(is_bool, 4),
-                app * _ahead(op("not"), 1) * _ahead(is_bool, 2),
+                * _ahead(is_["Int"], 3)
+                * _ahead(is_["Int"], 4),
+                app * app1 * app2 * _ahead(op("if"), 3) * _ahead(is_["Bool"], 4),
+                app * _ahead(op("not"), 1) * _ahead(is_["Bool"], 2),
                 app * app1 * _ahead(op("cons"), 2),
                 app * _ahead(op("car"), 1) * _ahead(is_["Cons"], 2),
                 app * _ahead(op("cdr"), 1) * _ahead(is_["Cons"], 2),
@@ -388,17 +373,22 @@ class ReductionMachine(nn.Module):
         return redex, kinds
 
     def _delta_results(
-        self, numbers: dict[str, Tensor], redex: Tensor, kinds: Tensor, groups: SymbolGroups
-    ) -> tuple[Tensor, Tensor, Tensor]:
-        """Replacement cell of arith/not/cons redexes: tag weights (B, T), payload (B, D), and
-        the integer-overflow flag (B,). Integers are decoded to numbers, combined, and encoded
+        self,
+        payload: Tensor,
+        numbers: dict[str, Tensor],
+        redex: Tensor,
+        kinds: Tensor,
+        groups: SymbolGroups,
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Replacement cell of arith/not/cons redexes: tag weights (B, T), payload (B, D), the
+        integer-overflow flag (B,), and the truth (B, 1) of an ``if`` condition. Integers are decoded to numbers, combined, and encoded
         again with a soft one-hot, which is exact on integers and differentiable."""
         lo, hi = self.config.int_range
         at = {k: _behind(redex, k) for k in (2, 3, 4)}
         ops = torch.einsum("bn,bnp->bp", at[2], numbers["prims"])  # (B, P)
         values = torch.arange(lo, hi + 1, device=redex.device, dtype=redex.dtype)
-        a = torch.einsum("bn,bnk,k->b", at[3], numbers["ints"], values)
-        b = torch.einsum("bn,bnk,k->b", at[4], numbers["ints"], values)
+        near = torch.stack([at[2], at[3], at[4]], dim=1) @ payload  # (B, 3, D) cells r+2..r+4
+        a, b = (self._weights(near[:, 1:], groups.ints) @ values).unbind(1)
         results = {"+": a + b, "-": a - b, "*": a * b}
         truths = {
             "=": _tri(a - b),
@@ -413,7 +403,8 @@ class ReductionMachine(nn.Module):
         is_cmp = sum(ops[:, _P[name]] for name in COMPARISON_OPS)
         int_w = _soft_onehot(number - lo, values.numel())  # (B, K); all zero when out of range
         out_of_range = is_int_op * (_step01(lo - number) + _step01(number - hi))  # type: ignore[operator]
-        negated = torch.einsum("bn,bnk->bk", at[2], numbers["bools"]).flip(-1)  # (B, 2) for `not`
+        bools = self._weights(near[:, [0, 2]], groups.bools)  # (B, 2, 2): not-operand, if-condition
+        operand, condition = bools.unbind(1)
         k_arith, k_not, k_cons = kinds[:, 1:2], kinds[:, 3:4], kinds[:, 4:5]
         eye = torch.eye(len(TAGS), device=redex.device, dtype=redex.dtype)
         tag = (
@@ -422,12 +413,10 @@ class ReductionMachine(nn.Module):
             + k_cons * eye[_T["Cons"]]
         )
         bool_w = torch.stack([is_cmp - true, true], dim=-1)  # type: ignore[operator, list-item]
-        size = groups.payload.shape[0]
-        payload = k_arith * (
-            _place(is_int_op[:, None] * int_w, groups.slices["ints"], size)  # type: ignore[index]
-            + _place(bool_w, groups.slices["bools"], size)
-        ) + k_not * _place(negated, groups.slices["bools"], size)
-        return tag, payload, torch.clamp(kinds[:, 1] * out_of_range, 0, 1)
+        vector = k_arith * (
+            (is_int_op[:, None] * int_w) @ groups.ints + bool_w @ groups.bools  # type: ignore[index]
+        ) + k_not * (operand.flip(-1) @ groups.bools)
+        return tag, vector, torch.clamp(kinds[:, 1] * out_of_range, 0, 1), condition[:, 1:2]
 
     def _contract(
         self,
@@ -438,9 +427,9 @@ class ReductionMachine(nn.Module):
         redex: Tensor,
         kinds: Tensor,
         groups: SymbolGroups,
-    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """Rewrite the redex: output tag weights (B, N, T), payloads (B, N, D), total length (B,),
-        integer overflow (B,)."""
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        """Rewrite the redex. Returns output tag weights (B, N, T), payload vectors (B, N, D),
+        de Bruijn indices (B, N), total length (B,) and the integer overflow flag (B,)."""
         n = redex.shape[1]
         pos = torch.arange(n, device=redex.device, dtype=redex.dtype)
         k_beta, k_if, k_cons, k_car, k_cdr = (kinds[:, i : i + 1] for i in (0, 2, 4, 5, 6))
@@ -466,7 +455,9 @@ class ReductionMachine(nn.Module):
         arg_depth = st.depth - value_at(0, st.depth)  # arg sits at the redex's depth
         free_in_arg = _step01(index - arg_depth + 1)  # index >= depth inside the arg
         # if: condition at r + 4, then-branch sub(5), else-branch after it
-        cond = value_at(4, numbers["bools"][..., 1])
+        rep_tag, rep_vector, int_overflow, cond = self._delta_results(
+            payload, numbers, redex, kinds, groups
+        )
         valid = 1 - tag_w[..., _T["Empty"]]
         keep = (
             (1 - sub0) * valid
@@ -479,59 +470,54 @@ class ReductionMachine(nn.Module):
         )
         length = keep + expand * arg_len  # (B, N) output cells per source cell
         offset = torch.cumsum(length, 1) - length
-        total = length.sum(1)
         # cover[o, j]: output cell o comes from source cell j
         o = pos[None, :, None]
         cover = _step01(o - offset[:, None, :] + 1) * _step01(
             offset[:, None, :] + length[:, None, :] - o
         )
-        source = (
-            torch.einsum("boj,bj->bo", cover, pos + expand * (arg_start - pos - offset))
-            + torch.einsum("boj,bj->bo", cover, expand) * pos
-        )  # + o for expanded cells
-        expanded = torch.einsum("boj,bj->bo", cover, expand)
-        shift_by = torch.einsum("boj,bj->bo", cover, expand * rel_depth)
-        dec = torch.einsum("boj,bj->bo", cover, decrement)
-        replaced = torch.einsum("boj,bj->bo", cover, k_single * at[0] + k_cons * at[2])
+
+        def spread(x: Tensor) -> Tensor:  # per-source numbers to output cells
+            return torch.einsum("boj,bj->bo", cover, x)
+
+        expanded = spread(expand)
+        source = spread(pos + expand * (arg_start - pos - offset)) + expanded * pos
+        shift_by = spread(expand * rel_depth)
+        replaced = spread(k_single * at[0] + k_cons * at[2])
         present = cover.sum(-1)  # (B, N) 1 for o < total
-        gather = _soft_onehot(source, n)  # (B, N_out, N_src)
+        gather = _soft_onehot(source, n) * present[..., None]  # (B, N_out, N_src)
 
         def pick(x: Tensor) -> Tensor:  # per-source numbers at each output cell
             return torch.einsum("boq,bq->bo", gather, x)
 
-        new_index = pick(index) - dec + expanded * pick(free_in_arg) * shift_by
-        rep_tag, rep_payload, int_overflow = self._delta_results(numbers, redex, kinds, groups)
+        new_index = pick(index) - spread(decrement) + expanded * pick(free_in_arg) * shift_by
         out_tag = gather @ tag_w
-        out_tag = (1 - replaced[..., None]) * out_tag + replaced[..., None] * rep_tag[:, None, :]
+        out_tag = out_tag + replaced[..., None] * (rep_tag[:, None, :] - out_tag)
         empty = torch.zeros_like(rep_tag[0])
         empty[_T["Empty"]] = 1
-        out_tag = present[..., None] * out_tag + (1 - present[..., None]) * empty
-        var_payload = _place(
-            _soft_onehot(new_index, groups.indices.shape[0]),
-            groups.slices["indices"],
-            groups.payload.shape[0],
-        )
-        is_var_out = out_tag[..., _T["Var"], None]
-        out_payload = gather @ payload
-        out_payload = is_var_out * var_payload + (1 - is_var_out) * out_payload
-        out_payload = (1 - replaced[..., None]) * out_payload + replaced[..., None] * rep_payload[
-            :, None, :
-        ]
-        return out_tag, out_payload * present[..., None], total, int_overflow
+        out_tag = out_tag + (1 - present[..., None]) * empty
+        copied = gather @ payload  # (B, N, D)
+        keep_copy = 1 - out_tag[..., _T["Var"]] - replaced  # Var cells get re-encoded indices
+        out_payload = copied * keep_copy[..., None] + replaced[..., None] * rep_vector[:, None, :]
+        return out_tag, out_payload, new_index, length.sum(1), int_overflow
 
-    def _relink(self, tag_w: Tensor, payload_w: Tensor, groups: SymbolGroups) -> Tensor:
-        """Project to (B, N, 3, D) memory: tags, payloads, and pointers from the structure."""
+    def _relink(
+        self, tag_w: Tensor, payload: Tensor, index: Tensor, groups: SymbolGroups
+    ) -> Tensor:
+        """Assemble (B, N, 3, D) memory: tag vectors, payloads, de Bruijn indices, and the
+        pointers of App / Cons / Lam cells recomputed from the new structure."""
         st = _structure(tag_w)
         n = tag_w.shape[1]
-        next_address = _soft_onehot(
-            torch.arange(1, n + 1, device=tag_w.device, dtype=tag_w.dtype), n
-        )
+        addresses = groups.addresses
+        next_address = F.pad(addresses[1:], (0, 0, 0, 1))  # (N, D): address p + 1
         second_child = _soft_onehot(_ahead(st.end, 1) + 1, n)  # (B, N, N) arg / tail address
         is_pair = tag_w[..., _T["App"], None] + tag_w[..., _T["Cons"], None]
         is_lam = tag_w[..., _T["Lam"], None]
-        size = groups.payload.shape[0]
-        col1_w = payload_w + _place(is_pair * next_address, groups.slices["addresses"], size)
-        col2_w = is_pair * second_child + is_lam * next_address
-        return torch.stack(
-            [tag_w @ groups.tags, col1_w @ groups.payload, col2_w @ groups.addresses], dim=2
+        is_var = tag_w[..., _T["Var"], None]
+        indices = is_var * _soft_onehot(index, groups.indices.shape[0])  # (B, N, N_idx)
+        col1 = torch.baddbmm(
+            payload + is_pair * next_address, indices, groups.indices.expand(len(index), -1, -1)
         )
+        col2 = torch.baddbmm(
+            is_lam * next_address, is_pair * second_child, addresses.expand(len(index), -1, -1)
+        )
+        return torch.stack([tag_w @ groups.tags, col1, col2], dim=2)
