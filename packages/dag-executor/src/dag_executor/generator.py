@@ -116,11 +116,12 @@ class ExpressionGenerator:
             text = str(self._tree(rng, count))
             try:
                 expr = normalize(parse_expression(text))
+                if split_of(expr, self.split_fractions) != self.split:
+                    continue  # the expression belongs to another split: draw again
                 expression_to_dag(expr, self.config)
             except DagError:  # e.g. a division by an expression equal to 0: draw again
                 continue
-            if split_of(expr, self.split_fractions) == self.split:
-                return text, expr
+            return text, expr
 
     def __iter__(self) -> Iterator[tuple[str, Expr]]:
         index = 0

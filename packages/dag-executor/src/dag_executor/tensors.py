@@ -146,6 +146,7 @@ class _Builder:
         self.root = root
         self.config = config
         self.numbers: list[Number] = []
+        self.digit_rows: list[list[int]] = []
         self.steps: list[tuple[float, dict[int, float], float]] = []  # (gate, row, out sign)
 
     def leaf(self, number: Number) -> int:
@@ -155,7 +156,7 @@ class _Builder:
                 f"{self.root} has {count} numbers but depth {self.config.depth} allows "
                 f"{self.config.num_initial} (number {number} does not fit)"
             )
-        _digits_of(number, self.config)
+        self.digit_rows.append(_digits_of(number, self.config))
         self.numbers.append(number)
         return len(self.numbers) - 1
 
@@ -203,28 +204,22 @@ class _Builder:
         config = self.config
         d, n = config.depth, config.num_nodes
         result = self.node(self.root)
-        digits = torch.zeros(config.num_initial, config.num_places, 10, dtype=torch.float64)
-        digits[..., 0] = 1.0
-        signs = torch.ones(n, dtype=torch.float64)
-        for index, number in enumerate(self.numbers):
-            digits[index] = torch.nn.functional.one_hot(
-                torch.tensor(_digits_of(number, config)), 10
-            ).double()
-            signs[index] = -1.0 if number.decimal < 0 else 1.0
-        operands = torch.zeros(d, n, dtype=torch.float64)
-        operands[:, result] = 1.0  # unused steps copy the result
-        gates = torch.full((d,), LINEAR, dtype=torch.float64)
+        # plain lists first, one tensor per field at the end (element writes are slow)
+        digit_rows = self.digit_rows + [[0] * config.num_places] * (d + 1 - len(self.numbers))
+        signs = [-1.0 if number.decimal < 0 else 1.0 for number in self.numbers]
+        signs += [1.0] * (n - len(signs))
+        copy_result = [1.0 if j == result else 0.0 for j in range(n)]  # unused steps copy it
+        operands = [list(copy_result) for _ in range(d)]
+        gates = [LINEAR] * d
         for i, (gate, row, sign) in enumerate(self.steps):
-            operands[i] = 0.0
-            for node, coefficient in row.items():
-                operands[i, node] = coefficient
+            operands[i] = [row.get(j, 0.0) for j in range(n)]
             gates[i] = gate
             signs[config.num_initial + i] = sign
         return DagTensors(
-            digits=digits,
-            signs=signs,
-            operands=operands,
-            gates=gates,
+            digits=torch.nn.functional.one_hot(torch.tensor(digit_rows), 10).double(),
+            signs=torch.tensor(signs, dtype=torch.float64),
+            operands=torch.tensor(operands, dtype=torch.float64),
+            gates=torch.tensor(gates, dtype=torch.float64),
             step_mask=torch.arange(d) < len(self.steps),
             node_mask=torch.arange(config.num_initial) < len(self.numbers),
         )
