@@ -11,7 +11,7 @@ import torch
 
 from symtensor_store import layout
 from symtensor_store.errors import ElementIndexError
-from symtensor_store.tensor import attach, make_none_tensor, require_symbolic
+from symtensor_store.tensor import make_none_tensor, require_symbolic
 
 
 def _normalize_index(index: Any) -> Any:
@@ -64,7 +64,7 @@ def gather(t: torch.Tensor, flat_indices: np.ndarray, *, view: bool) -> torch.Te
                 layout.atomic_write_text(target_path, text)
     with torch.no_grad():
         result.copy_(coefficients)
-    return attach(result, t.st_root, result.st_uid)
+    return result
 
 
 def link_to_element(link: Path, element: Path) -> None:

@@ -17,16 +17,10 @@ def dense_to_sparse(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Coordinates (nnz, ndim) of the nonzero coefficients of `t`, in row-major order, and a
     1-D symbolic tensor holding copies of those elements (with their coefficients)."""
     require_symbolic(t)
-    coordinates = torch.nonzero(t.detach())  # (nnz, ndim)
-    strides = torch.tensor(
-        [int(np.prod(t.shape[d + 1 :], dtype=np.int64)) for d in range(t.dim())], dtype=torch.long
-    )
-    flat = (
-        (coordinates * strides).sum(dim=1)
-        if t.dim()
-        else torch.zeros(len(coordinates), dtype=torch.long)
-    )
-    values = gather(t, flat.numpy().astype(np.int64), view=False)
+    coefficients = t.detach()
+    coordinates = torch.nonzero(coefficients)  # (nnz, ndim), row-major order
+    flat = torch.nonzero(coefficients.reshape(-1)).reshape(-1)  # (nnz,), the same order
+    values = gather(t, np.array(flat.tolist(), dtype=np.int64), view=False)
     return coordinates, values
 
 

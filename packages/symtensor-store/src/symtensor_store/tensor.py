@@ -61,7 +61,7 @@ def storage_dir(t: torch.Tensor) -> Path:
 def element_path(t: torch.Tensor, flat_index: int) -> Path:
     """Path of the data file of the element at row-major `flat_index` (it may not exist)."""
     require_symbolic(t)
-    if not 0 <= flat_index < max(t.numel(), 0):
+    if not 0 <= flat_index < t.numel():
         raise ElementIndexError(
             f"flat index {flat_index} is outside tensor {t.st_uid} of shape {list(t.shape)}"
         )
