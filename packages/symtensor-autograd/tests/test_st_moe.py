@@ -103,16 +103,50 @@ def test_backward_numeric_experience_gradient_sums_the_output_gradient(root, run
     assert experience.grad[0, 1].item() == pytest.approx(3 * loss.item())
 
 
-def test_backward_rewrites_a_filled_row_that_served_a_wrong_output(root, runner_for):
+def test_backward_corrects_the_value_of_a_row_holding_the_input_itself_without_llm(
+    root, runner_for
+):
+    runner = runner_for()
     experience = filled_experience(root, [(X1, "wrong\n")]).requires_grad_()
     channel = GradientChannel("moe")
-    _, output, _ = run(root, experience, [X1], runner_for(), channel=channel)
+    _, output, _ = run(root, experience, [X1], runner, channel=channel)
     assert read_texts(output) == ["wrong\n"]
+    calls = runner.usage.calls
     edit_distance_ratio(output, make_tensor([Y1], root)).sum().backward()
-    diffs = read_texts(channel.text_grad(experience))
-    assert diffs[1] == ""  # the scripted LLM keeps the key
-    assert diffs[2] == unified_diff("wrong\n", Y1)
+    assert runner.usage.calls == calls
+    assert read_texts(channel.text_grad(experience)) == ["", "", unified_diff("wrong\n", Y1)]
+    assert experience.grad[0, 1] == 0
     assert experience.grad[0, 2] > 0
+
+
+def test_backward_rewrites_key_and_value_of_another_recalled_row_with_one_llm_pass_each(
+    root, runner_for, memory_llm
+):
+    todos = []
+
+    def spy(view, todo):
+        todos.append(todo)
+        return memory_llm(view, todo)
+
+    experience = filled_experience(root, [(X1, Y1)]).requires_grad_()
+    channel = GradientChannel("moe")
+    _, output, indexes = run(root, experience, [X0], runner_for(spy), channel=channel)
+    assert indexes.tolist() == [[0]]  # recalled by keyword overlap, not an exact match
+    todos.clear()
+    edit_distance_ratio(output, make_tensor([Y0], root)).sum().backward()
+    assert sorted(todos) == ["new_key.txt", "new_value.txt"]
+    # the scripted LLM keeps the key and answers the case's expected output as the new value
+    assert read_texts(channel.text_grad(experience)) == ["", "", unified_diff(Y1, Y0)]
+    assert experience.grad[0, 1] == experience.grad[0, 2] > 0
+
+
+def test_the_same_wrong_input_twice_claims_a_single_row(root, runner_for):
+    experience = make_experience(4, root, dtype=torch.float64).requires_grad_()
+    channel = GradientChannel("moe")
+    _, output, _ = run(root, experience, [X0, X0], runner_for(), channel=channel)
+    edit_distance_ratio(output, make_tensor([Y0, Y0], root)).sum().backward()
+    diffs = read_texts(channel.text_grad(experience))
+    assert sum(bool(diffs[3 * row + 1]) for row in range(4)) == 1
 
 
 def test_without_update_filled_rows_a_wrong_input_only_claims_an_empty_row(root, runner_for):

@@ -18,8 +18,11 @@ Backward, with ``d_i`` the text gradient of ``o_i`` (a diff to the expected text
     writes itself there: key gradient ``diff("", x_i)``, value gradient ``diff("", t_i)``. No LLM
     is needed, and after the optimizer step retrieval finds that row for ``x_i``. This is the
     cold start that lets an empty experience learn.
-  - a filled row that served wrong inputs gets its key and its value rewritten by one LLM pass
-    each (skipped with ``update_filled_rows=False``), gradient ``diff(old, new)``.
+  - a filled row whose key is the wrong input itself gets value gradient ``diff(value, t_i)``
+    (again no LLM: for that very key the expected text is known).
+  - any other filled row that served wrong inputs gets its key and its value rewritten by one
+    LLM pass each, gradient ``diff(old, new)``.
+  Filled rows are left alone with ``update_filled_rows=False``.
 
   The numeric gradient of a row's key and value is the sum of ``grad_output`` over the wrong
   inputs it took part in; the query column gets none (the optimizer regenerates it).
@@ -173,7 +176,11 @@ def _experience_gradient(ctx, targets: dict[int, str], grad_output: torch.Tensor
         numeric[row, KEY:] += weight[i]
 
     if ctx.config.update_filled_rows:
-        served = _filled_rows_served(ctx, targets)
+        exact, served = _filled_rows_served(ctx, targets)
+        for row, i in exact.items():
+            if entries[row].value != targets[i]:
+                texts[3 * row + VALUE] = unified_diff(entries[row].value, targets[i])
+                numeric[row, VALUE] += weight[i]
         new_keys, new_values = _rewrite_rows(ctx, served, targets)
         for row, cases in served.items():
             if new_keys[row] is not None:
@@ -190,14 +197,16 @@ def _experience_gradient(ctx, targets: dict[int, str], grad_output: torch.Tensor
 def _claim_empty_rows(ctx, targets: dict[int, str]) -> dict[int, int]:
     """Row -> wrong input that writes itself there (one empty row per wrong input at most).
 
-    An input whose retrieved rows already hold its own text as key is not given a second row:
-    its row is fixed by the LLM passes instead.
+    An input whose retrieved rows already hold its own text as key is not given a second row
+    (that row's value is corrected instead), nor is a second copy of the same input text.
     """
-    entries, claims = ctx.entries, {}
+    entries, claims, claimed_inputs = ctx.entries, {}, set()
     free = None
     for i in sorted(targets):
         mine = ctx.inputs[i].strip()
-        if any(entries[row].key.strip() == mine for row in ctx.rows[i] if row >= 0):
+        if mine in claimed_inputs or any(
+            entries[row].key.strip() == mine for row in ctx.rows[i] if row >= 0
+        ):
             continue
         row = next(
             (r for r in ctx.rows[i] if r >= 0 and not entries[r].filled and r not in claims), None
@@ -209,17 +218,30 @@ def _claim_empty_rows(ctx, targets: dict[int, str]) -> dict[int, int]:
             row = next((r for r in free if r not in claims), None)
         if row is not None:
             claims[row] = i
+            claimed_inputs.add(mine)
     return claims
 
 
-def _filled_rows_served(ctx, targets: dict[int, str]) -> dict[int, list[int]]:
-    """The forward rows transposed: filled row -> the wrong inputs it was recalled for."""
+def _filled_rows_served(
+    ctx, targets: dict[int, str]
+) -> tuple[dict[int, int], dict[int, list[int]]]:
+    """The forward rows transposed, for the filled rows that wrong inputs recalled.
+
+    Returns ``exact`` (row whose key is the input itself -> that input: its value should simply
+    be the expected text, no LLM needed) and ``served`` (every other such row -> the wrong inputs
+    it was recalled for, to be rewritten by the LLM).
+    """
+    exact: dict[int, int] = {}
     served: dict[int, list[int]] = defaultdict(list)
     for i in sorted(targets):
         for row in ctx.rows[i]:
-            if row >= 0 and ctx.entries[row].filled:
+            if row < 0 or not ctx.entries[row].filled:
+                continue
+            if ctx.entries[row].key.strip() == ctx.inputs[i].strip():
+                exact.setdefault(row, i)
+            else:
                 served[row].append(i)
-    return dict(served)
+    return exact, {row: cases for row, cases in served.items() if row not in exact}
 
 
 def _rewrite_rows(
