@@ -6,6 +6,7 @@ from dag_executor import (
     DagShapeError,
     DagTensors,
     expression_to_dag,
+    harden,
 )
 
 SMALL = DagConfig(depth=2, max_digits=2, max_decimals=1)
@@ -114,3 +115,15 @@ def test_extreme_soft_inputs_give_finite_values_and_gradients() -> None:
         assert torch.isfinite(value).all()
         value.sum().backward()
         assert all(torch.isfinite(x.grad).all() for x in logits)
+
+
+def test_harden_is_hard_forward_and_soft_backward() -> None:
+    digits = torch.tensor([[0.1, 0.7, 0.2]], dtype=torch.float64, requires_grad=True)
+    signs = torch.tensor([-0.2, 0.3], dtype=torch.float64, requires_grad=True)
+    operands = torch.tensor([-0.7, 0.2, 0.6], dtype=torch.float64, requires_grad=True)
+    gates = torch.tensor([0.4, 0.9], dtype=torch.float64, requires_grad=True)
+    hard = harden(digits, signs, operands, gates)
+    assert [h.tolist() for h in hard] == [[[0, 1, 0]], [-1, 1], [-1, 0, 1], [0, 1]]
+    sum(h.sum() for h in hard).backward()
+    for soft in (digits, signs, operands, gates):
+        assert torch.equal(soft.grad, torch.ones_like(soft))
