@@ -27,6 +27,7 @@ def _weights(out_dir):
     return load_file(str(latest_checkpoint(out_dir) / "model.safetensors"))
 
 
+@pytest.mark.slow
 def test_straight_run_equals_half_run_plus_resume(tmp_path):
     straight = train(_config(tmp_path / "a", max_iters=6))
     train(_config(tmp_path / "b", max_iters=4))
@@ -92,6 +93,7 @@ def test_cli_reports_config_errors_without_a_traceback(capsys):
     assert "unknown key 'max_iter'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_trains_and_writes_metrics_and_plot(tmp_path, capsys):
     args = [f"--{k}={v}" for k, v in MICRO.items()]
     assert main(["tiny", *args, "--max_iters=2", "--plot=true", f"--out_dir={tmp_path}"]) == 0
