@@ -131,3 +131,24 @@ def test_file_paths_are_in_row_major_order(tmp_path):
 def test_plain_tensor_is_not_symbolic():
     with pytest.raises(NotSymbolicError, match="symbolic tensor"):
         file_paths(torch.zeros(2))
+
+
+def test_make_tensor_under_a_file_root_is_a_storage_error(tmp_path):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    with pytest.raises(StorageError, match="file"):
+        make_tensor(["a"], not_a_folder)
+
+
+def test_unencodable_text_is_a_storage_error(tmp_path):
+    with pytest.raises(StorageError, match="UTF-8"):
+        make_tensor(["lone \ud800 surrogate"], tmp_path)
+
+
+def test_symlink_loop_is_a_storage_error(tmp_path):
+    t = make_tensor(["a"], tmp_path)
+    path = element_path(t, 0)
+    path.unlink()
+    path.symlink_to(path)
+    with pytest.raises(StorageError, match="cannot read element"):
+        read_element(t, (0,))

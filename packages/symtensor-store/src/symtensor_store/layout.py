@@ -64,28 +64,43 @@ def _ensure_folder(folder: Path) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write `text` (UTF-8, no newline translation) to `path` via temp file + `os.replace`.
 
-    If `path` is a symbolic link, the file it names is replaced and the link is kept.
+    If `path` is a symbolic link, the file it names is replaced and the link is kept. Raises
+    StorageError (naming the path) when the text cannot be encoded or the file cannot be written.
     """
-    target = _final_target(Path(path))
-    _ensure_folder(target.parent)
-    tmp = target.parent / f".tmp-{uuid.uuid4().hex}.part"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        payload = text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise StorageError(f"{path}: text cannot be stored as UTF-8 ({error.reason})") from error
+    try:
+        target = _final_target(Path(path))
+        _ensure_folder(target.parent)
+        tmp = target.parent / f".tmp-{uuid.uuid4().hex}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError as error:
+        raise StorageError(f"{path}: cannot write element ({error.strerror or error})") from error
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(payload)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise StorageError(
+                f"{path}: cannot write element ({error.strerror or error})"
+            ) from error
         raise
 
 
 def atomic_symlink(link: Path, points_to: str | Path) -> None:
     """Make `link` a symbolic link to `points_to`, replacing whatever was there atomically."""
     link = Path(link)
-    _ensure_folder(link.parent)
-    tmp = link.parent / f".tmp-link-{uuid.uuid4().hex}"
-    os.symlink(points_to, tmp)
-    os.replace(tmp, link)
+    try:
+        _ensure_folder(link.parent)
+        tmp = link.parent / f".tmp-link-{uuid.uuid4().hex}"
+        os.symlink(points_to, tmp)
+        os.replace(tmp, link)
+    except OSError as error:
+        raise StorageError(f"{link}: cannot link element ({error.strerror or error})") from error
 
 
 def remove_element(path: Path) -> None:
@@ -102,6 +117,8 @@ def read_text(path: Path) -> str | None:
         return None
     except IsADirectoryError as error:
         raise StorageError(f"{path}: expected an element data file, found a directory") from error
+    except OSError as error:  # e.g. a symbolic link loop, no permission
+        raise StorageError(f"{path}: cannot read element ({error.strerror or error})") from error
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:

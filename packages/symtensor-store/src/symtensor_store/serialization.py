@@ -86,7 +86,7 @@ def load_tensor(directory: Path | str, *, dtype: torch.dtype = torch.bfloat16) -
     """Attach to the tensor folder `directory` (root = its parent, uid = its name).
 
     Coefficients come from its `coefficients` file when present, else 1 where an element holds
-    non-empty text. Raises StorageError (naming the path) when the folder or `shape` is missing,
+    non-empty text (in `dtype`). Raises StorageError (naming the path) when the folder or `shape` is missing,
     `shape` is corrupt, or an element file lies outside the shape.
     """
     directory = Path(directory)
