@@ -12,6 +12,9 @@ from .backends import (
     default_backend_name,
     make_backend,
 )
+from .backends.claude_agent import ClaudeAgentBackend
+from .backends.local import LocalBackend
+from .backends.openai import OpenAIBackend
 from .cache import ResponseCache, default_cache_dir
 from .call_log import CallLog
 from .chat import ChatMessage, ChatRequest, ChatResponse, RequestContext
@@ -45,9 +48,12 @@ __all__ = [
     "ChatMessage",
     "ChatRequest",
     "ChatResponse",
+    "ClaudeAgentBackend",
     "LLMBackendError",
+    "LocalBackend",
     "MissingAPIKeyError",
     "ModelFileMissingError",
+    "OpenAIBackend",
     "RequestContext",
     "ResponseCache",
     "RetryPolicy",
