@@ -110,6 +110,17 @@ def test_patch_of_own_diff_reproduces_the_new_text(a, b):
 
 @pytest.mark.skipif(not GNU_PATCH.exists(), reason="GNU patch not installed")
 @SETTINGS
+@given(a=texts(free_line), b=texts(free_line))
+def test_gnu_patch_accepts_our_diff_and_reproduces_the_new_text(workspace, a, b):
+    diff = unified_diff(a, b)
+    assume(diff)
+    code, gnu_output = gnu_patch(fresh(workspace), a, diff)
+    assert code == 0
+    assert gnu_output == b
+
+
+@pytest.mark.skipif(not GNU_PATCH.exists(), reason="GNU patch not installed")
+@SETTINGS
 @given(data=st.data())
 def test_patch_agrees_with_gnu_patch_on_perturbed_targets(workspace, data):
     source = data.draw(texts(), label="source")
