@@ -117,7 +117,9 @@ def _start_process(config: TrainConfig) -> Process:
     return Process(dist.get_rank(), dist.get_world_size())
 
 
-def _restore(config: TrainConfig, model: PredictorOnlyModel, optimizer) -> TrainerState | None:
+def _restore(
+    config: TrainConfig, model: PredictorOnlyModel, optimizer: torch.optim.Optimizer | None
+) -> TrainerState | None:
     if config.init_from != "resume":
         return None
     path = latest_checkpoint(config.out_dir)
@@ -160,7 +162,15 @@ def _mean_across_ranks(values: list[float], process: Process) -> list[float]:
     return (tensor / process.world_size).tolist()
 
 
-def _train_step(step, model, optimizer, stream, executor, config, process) -> list[float]:
+def _train_step(
+    step: int,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    stream: ExampleStream,
+    executor: DagExecutor,
+    config: TrainConfig,
+    process: Process,
+) -> list[float]:
     """One optimizer step over `grad_accum_steps` distinct micro-batches; mean losses."""
     lr = learning_rate_at(step, config)
     for group in optimizer.param_groups:
@@ -201,8 +211,10 @@ def train(config: TrainConfig) -> RunResult:
     state = _restore(config, model, optimizer)
     start, elapsed = (state.step, state.elapsed_s) if state else (0, 0.0)
     log = MetricsLog(config.out_dir) if process.is_main else None
-    if log is not None:
-        log.truncate_after(start) if state else log.reset()
+    if log is not None and state is not None:
+        log.truncate_after(start)  # drop what a killed run logged after its last checkpoint
+    elif log is not None:
+        log.reset()
     ddp = DistributedDataParallel(model) if process.world_size > 1 else model
     executor = DagExecutor(stream.dag).to(config.device)
     bar = tqdm(total=config.max_iters, initial=start, disable=not (process.is_main and config.progress),
@@ -233,7 +245,16 @@ def train(config: TrainConfig) -> RunResult:
     return RunResult(config.max_iters, last_loss, final, Path(config.out_dir))
 
 
-def _log_eval(model, stream, config, split, step, process, log, t0) -> dict[str, float]:
+def _log_eval(
+    model: PredictorOnlyModel,
+    stream: ExampleStream,
+    config: TrainConfig,
+    split: str,
+    step: int,
+    process: Process,
+    log: MetricsLog | None,
+    t0: float,
+) -> dict[str, float]:
     metrics = evaluate(model, stream, config, split, process.rank, process.world_size)
     if log is not None:
         log.append({"step": step, "kind": "eval", "split": split,
@@ -241,7 +262,14 @@ def _log_eval(model, stream, config, split, step, process, log, t0) -> dict[str,
     return metrics
 
 
-def _checkpoint(model, optimizer, config, step, elapsed, process) -> None:
+def _checkpoint(
+    model: PredictorOnlyModel,
+    optimizer: torch.optim.Optimizer,
+    config: TrainConfig,
+    step: int,
+    elapsed: float,
+    process: Process,
+) -> None:
     if process.is_main:
         state = TrainerState(step, optimizer.state_dict(), torch.get_rng_state(), elapsed)
         save_checkpoint(config.out_dir, model, config, state, keep=config.keep_checkpoints)
