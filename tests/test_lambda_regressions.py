@@ -18,7 +18,7 @@ from neurallambda import (
     show,
 )
 
-SMALL = MachineConfig(cells=40, vec_size=512)
+DEFAULT = MachineConfig()  # 64 cells, vec size 512
 
 # (program, true result) for the d01 demo programs; the original's comment for demo 4 was wrong
 D01_DEMOS = [
@@ -45,7 +45,7 @@ def _one_thread():
 
 @pytest.fixture(scope="module")
 def machine() -> ReductionMachine:
-    return ReductionMachine(SMALL)
+    return ReductionMachine(DEFAULT)
 
 
 def run(machine: ReductionMachine, program: str, max_steps: int = 50):
@@ -94,7 +94,7 @@ def test_d01_demos_give_their_true_results_for_20_seeds():
     expected = [result for _, result in D01_DEMOS]
     assert [show(normalize(compile_text(p)).term) for p in programs] == expected
     for seed in range(20):
-        machine = ReductionMachine(MachineConfig(cells=40, vec_size=512, seed=seed))
+        machine = ReductionMachine(MachineConfig(seed=seed))  # the default sizes
         with torch.no_grad():
             outcomes = machine.evaluate(programs, max_steps=20)
         assert [o.text for o in outcomes] == expected, f"seed {seed}"

@@ -15,15 +15,6 @@ from neurallambda import (
 CONFIG = MachineConfig(cells=24, vec_size=256, int_range=(-32, 32))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """The machine's tensors are small: one intra-op thread is faster on a shared CPU."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="module")
 def machine() -> ReductionMachine:
     return ReductionMachine(CONFIG)
@@ -78,6 +69,12 @@ def test_running_out_of_steps_is_reported(machine):
         (outcome,) = machine.evaluate(["(+ 1 (+ 2 (+ 3 4)))"], max_steps=2)
     assert isinstance(outcome.error, NoNormalFormError)
     assert "within 2 steps" in str(outcome.error)
+
+
+def test_a_budget_of_exactly_the_needed_steps_is_enough(machine):
+    with torch.no_grad():
+        (outcome,) = machine.evaluate(["(+ 1 (+ 2 (+ 3 4)))"], max_steps=3)
+    assert (outcome.text, outcome.steps) == ("10", 3)
 
 
 def test_memory_overflow_is_reported_per_program(machine):

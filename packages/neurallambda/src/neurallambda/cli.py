@@ -36,14 +36,26 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--vec-size", type=int, default=512, help="symbol vector size (512)")
         sub.add_argument("--cells", type=int, default=64, help="memory cells (64)")
         sub.add_argument("--seed", type=int, default=0, help="codebook seed (0)")
+        sub.add_argument(
+            "--int-range",
+            type=int,
+            nargs=2,
+            default=(-128, 128),
+            metavar=("LO", "HI"),
+            help="integers the codebook can hold (-128 128)",
+        )
     run.add_argument("--trace", action="store_true", help="print the memory after each step")
     return parser
 
 
-def _run(args: argparse.Namespace) -> int:
-    machine = ReductionMachine(
-        MachineConfig(cells=args.cells, vec_size=args.vec_size, seed=args.seed)
+def _config(args: argparse.Namespace) -> MachineConfig:
+    return MachineConfig(
+        cells=args.cells, vec_size=args.vec_size, seed=args.seed, int_range=tuple(args.int_range)
     )
+
+
+def _run(args: argparse.Namespace) -> int:
+    machine = ReductionMachine(_config(args))
     with torch.no_grad():
         state = machine.compile([args.program])
         if args.trace:
@@ -68,7 +80,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    config = MachineConfig(cells=args.cells, vec_size=args.vec_size, seed=args.seed)
+    config = _config(args)
     term = compile_text(args.program)
     try:
         expected = show(

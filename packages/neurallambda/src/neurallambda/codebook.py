@@ -164,8 +164,7 @@ class Codebook(nn.Module):
                     if symbol[0] == "int" and not lo <= symbol[1] <= hi:
                         raise IntegerRangeError(
                             f"program {b}: integer {symbol[1]} is outside the machine's range "
-                            f"[{lo}, {hi}]; "
-                            "construct the machine with a wider int_range"
+                            f"[{lo}, {hi}]; widen it (MachineConfig.int_range, --int-range)"
                         )
                     rows[b, address, column] = self.space.index(symbol)
         vectors = torch.cat([self.space.vectors, self.space.vectors.new_zeros(1, self.vec_size)])

@@ -4,8 +4,9 @@ Memory is a tensor ``(B, N, 3, D)``: per program (B), per cell (N), the vectors 
 col2. Terms are laid out in pre-order (see :mod:`neurallambda.memory`), which makes one
 normal-order step a fixed sequence of soft, parallel tensor operations:
 
-1. **Decode.** Each tag and payload is compared (cosine) with its codebook group and sharpened
-   with a softmax (``sharpness``); this also cleans up noise, so errors never accumulate.
+1. **Decode.** Tags, primitives and de Bruijn indices are compared (cosine) with their codebook
+   group and sharpened with a softmax (``sharpness``); integers and booleans only at the redex.
+   Tags and indices are written back clean; other payload vectors are copied exactly.
 2. **Structure.** Arity per cell, then the end of every sub-term from a prefix sum
    (a sub-term starting at ``p`` ends where the running ``sum(arity - 1)`` first drops below its
    value before ``p``), and the binder depth of every cell.
@@ -17,7 +18,7 @@ normal-order step a fixed sequence of soft, parallel tensor operations:
    being substituted); an exclusive prefix sum gives output offsets; each output cell gathers its
    source cell with a soft one-hot (``relu(1 - |src - q|)``, exact on integers), shifting and
    decrementing de Bruijn indices on the way. Delta rules replace one cell with a computed
-   literal (integer results via a scatter over the product of the operand distributions).
+   literal (operands decoded to numbers, combined, re-encoded with the same soft one-hot).
 5. **Re-link.** Pointers (col1/col2 of App, Cons and Lam) are rewritten from the new structure.
 
 Programs are independent along B; a program that is in normal form, or has failed (memory or
@@ -48,7 +49,7 @@ from neurallambda.terms import Term, compile_text, show
 
 _T = {name: i for i, name in enumerate(TAGS)}
 _P = {name: i for i, name in enumerate(PRIMITIVES)}
-_KINDS = ("beta", "arith", "if", "not", "cons", "car", "cdr")
+_KINDS = ("beta", "arith", "if", "not", "cons", "car", "cdr")  # redex kinds, in _find_redex order
 
 
 @dataclass(frozen=True)
@@ -405,7 +406,8 @@ class ReductionMachine(nn.Module):
         out_of_range = is_int_op * (_step01(lo - number) + _step01(number - hi))  # type: ignore[operator]
         bools = self._weights(near[:, [0, 2]], groups.bools)  # (B, 2, 2): not-operand, if-condition
         operand, condition = bools.unbind(1)
-        k_arith, k_not, k_cons = kinds[:, 1:2], kinds[:, 3:4], kinds[:, 4:5]
+        kind = {name: kinds[:, i : i + 1] for i, name in enumerate(_KINDS)}  # (B, 1) each
+        k_arith, k_not, k_cons = kind["arith"], kind["not"], kind["cons"]
         eye = torch.eye(len(TAGS), device=redex.device, dtype=redex.dtype)
         tag = (
             k_arith * (is_int_op[:, None] * eye[_T["Int"]] + is_cmp[:, None] * eye[_T["Bool"]])  # type: ignore[index]
@@ -416,7 +418,8 @@ class ReductionMachine(nn.Module):
         vector = k_arith * (
             (is_int_op[:, None] * int_w) @ groups.ints + bool_w @ groups.bools  # type: ignore[index]
         ) + k_not * (operand.flip(-1) @ groups.bools)
-        return tag, vector, torch.clamp(kinds[:, 1] * out_of_range, 0, 1), condition[:, 1:2]
+        int_overflow = torch.clamp(k_arith[:, 0] * out_of_range, 0, 1)
+        return tag, vector, int_overflow, condition[:, 1:2]
 
     def _contract(
         self,
@@ -432,8 +435,9 @@ class ReductionMachine(nn.Module):
         de Bruijn indices (B, N), total length (B,) and the integer overflow flag (B,)."""
         n = redex.shape[1]
         pos = torch.arange(n, device=redex.device, dtype=redex.dtype)
-        k_beta, k_if, k_cons, k_car, k_cdr = (kinds[:, i : i + 1] for i in (0, 2, 4, 5, 6))
-        k_single = kinds[:, 1:2] + kinds[:, 3:4]  # arith, not: the redex cell becomes a literal
+        kind = {name: kinds[:, i : i + 1] for i, name in enumerate(_KINDS)}  # (B, 1) each
+        k_beta, k_if, k_cons, k_car, k_cdr = (kind[k] for k in ("beta", "if", "cons", "car", "cdr"))
+        k_single = kind["arith"] + kind["not"]  # the redex cell becomes a literal
         at = {k: _behind(redex, k) for k in range(6)}  # one-hot of cell r + k
 
         def sub(k: int) -> Tensor:  # (B, N) membership in the sub-term starting at r + k
