@@ -22,6 +22,7 @@ literal = st.recursive(
 
 @pytest.mark.slow  # ~5 s: a 10,000 x 10,000 x 2048 similarity matmul
 def test_unproject_of_project_is_identity_for_10000_symbols_at_default_size():
+    torch.set_num_threads(2)  # a big matmul: worth both cores (conftest restores the count)
     symbols = [f"sym{i}" for i in range(5000)] + list(range(5000))
     space = SymbolSpace()
     vectors = space.project_many(symbols)
