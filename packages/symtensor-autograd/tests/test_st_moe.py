@@ -227,3 +227,40 @@ def test_input_and_experience_under_different_roots_are_refused(tmp_path, runner
     experience = make_experience(1, tmp_path / "elsewhere")
     with pytest.raises(RootMismatchError, match="elsewhere"):
         run(tmp_path / "here", experience, [X0], runner_for())
+
+
+def test_without_examples_the_instruction_does_not_mention_example_files(
+    root, runner_for, memory_llm
+):
+    instructions = []
+
+    def spy(view, todo):
+        if todo == "output.txt":
+            instructions.append(view.instruction)
+        return memory_llm(view, todo)
+
+    run(root, make_experience(1, root, dtype=torch.float64), [X0], runner_for(spy))
+    assert len(instructions) == 1
+    assert "example" not in instructions[0]
+
+
+def test_exact_recall_answers_a_verbatim_key_from_memory_without_the_llm(
+    root, runner_for, memory_llm
+):
+    todos = []
+
+    def forgetful(view, todo):
+        todos.append(todo)
+        return "garbage\n" if todo == "output.txt" else memory_llm(view, todo)
+
+    experience = filled_experience(root, [(X0, Y0)])
+    _, output, _ = run(
+        root,
+        experience,
+        [X0, X1],
+        runner_for(forgetful),
+        keywords=LexicalKeywords(),
+        exact_recall=True,
+    )
+    assert read_texts(output) == [Y0, "garbage\n"]
+    assert todos == ["output.txt"]  # only X1, which no row holds, went to the LLM

@@ -32,6 +32,9 @@ class StMoeModule(nn.Module):
         keywords: "llm" (the LLM writes query keywords), "lexical" (identifiers and words of the
             text) or any KeywordExtractor. The optimizer uses the same one for the experience.
         update_filled_rows: let the LLM rewrite filled rows that served wrong outputs.
+        exact_recall: answer an input that a retrieved row holds verbatim as its key with that
+            row's value, without an LLM call (recommended with tiny models, which do not copy
+            reliably).
         seed: seeds the generator behind cold start and noise (saved in ``state_dict``).
 
     The module owns the ``gradient_channel`` its text gradients travel on and stamps it (and its
@@ -48,6 +51,7 @@ class StMoeModule(nn.Module):
         noise_std: float = 0.0,
         keywords: str | KeywordExtractor = "llm",
         update_filled_rows: bool = True,
+        exact_recall: bool = False,
         seed: int = 0,
         experience: torch.Tensor | None = None,
     ) -> None:
@@ -63,11 +67,20 @@ class StMoeModule(nn.Module):
         self.topk = topk
         self.noise_std = noise_std
         self.update_filled_rows = update_filled_rows
+        self.exact_recall = exact_recall
         self.gradient_channel = GradientChannel(type(self).__name__)
         self.generator = torch.Generator().manual_seed(seed)
         self.experience: nn.Parameter | None = None
         if experience is not None:
             self.load_experience(experience)
+
+    def extra_repr(self) -> str:
+        """Shape of the experience and the retrieval settings, for ``print(model)``."""
+        shape = None if self.experience is None else list(self.experience.shape)
+        return (
+            f"experience={shape}, topk={self.topk}, noise_std={self.noise_std}, "
+            f"keywords={type(self.keywords).__name__}, task_prompt={self.task_prompt!r}"
+        )
 
     @property
     def task_prompt(self) -> str:
@@ -108,6 +121,7 @@ class StMoeModule(nn.Module):
             noise_std=self.noise_std,
             generator=self.generator,
             update_filled_rows=self.update_filled_rows,
+            exact_recall=self.exact_recall,
             channel=self.gradient_channel,
         )
 

@@ -14,7 +14,11 @@ from dataclasses import dataclass, replace
 
 @dataclass(frozen=True)
 class StMoePrompts:
-    """Task prompt and the four instruction templates of st_moe."""
+    """Task prompt and the instruction templates of st_moe.
+
+    ``translate`` is used when retrieved examples are in the workspace, ``translate_alone`` when
+    there are none (a tiny model otherwise starts writing about the missing example files).
+    """
 
     task: str = "Transform the input."
     translate: str = (
@@ -22,6 +26,7 @@ class StMoePrompts:
         "Each example_N_input.txt / example_N_output.txt pair is a solved example. "
         "Write output.txt: the result for input.txt, following the examples exactly."
     )
+    translate_alone: str = "{task}\nWrite output.txt: the result for input.txt."
     improve_input: str = (
         "{task}\n"
         "input.txt produced output.txt, but the right result is expected_output.txt. "

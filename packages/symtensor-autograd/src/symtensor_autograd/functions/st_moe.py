@@ -6,6 +6,7 @@ Forward, for each input element ``x_i`` (a text):
 2. retrieval: ``rows_i`` = top-k experience rows by Jaccard(q_i, row keywords), with optional
    Gaussian exploration noise; a query that matches nothing is a cold start (random free rows)
 3. translate: ``o_i = LLM(task, examples = (key, value) of the filled rows_i, input = x_i)``
+   (with ``exact_recall``, a row whose key is ``x_i`` itself answers with its value, no LLM)
 4. copy-back: the answers become the output tensor (coefficients pass through from the input)
 
 Backward, with ``d_i`` the text gradient of ``o_i`` (a diff to the expected text) and
@@ -71,6 +72,7 @@ class StMoeConfig:
     noise_std: float = 0.0
     generator: torch.Generator | None = None
     update_filled_rows: bool = True
+    exact_recall: bool = False
 
 
 class StMoe(torch.autograd.Function):
@@ -88,11 +90,15 @@ class StMoe(torch.autograd.Function):
         rows: list[list[int]] = [[] for _ in inputs]
         for i, chosen in zip(active, found.indexes, strict=True):
             rows[i] = chosen
-        tasks = [
-            _translate_task(config.prompts, inputs[i], _examples(entries, rows[i])) for i in active
-        ]
         outputs = [""] * len(inputs)
-        for i, answer in zip(active, config.runner.run(tasks), strict=True):
+        if config.exact_recall:
+            for i in active:
+                outputs[i] = _recalled(inputs[i], _examples(entries, rows[i])) or ""
+        pending = [i for i in active if not outputs[i]]
+        tasks = [
+            _translate_task(config.prompts, inputs[i], _examples(entries, rows[i])) for i in pending
+        ]
+        for i, answer in zip(pending, config.runner.run(tasks), strict=True):
             outputs[i] = answer or ""
 
         output = text_tensor(outputs, input.shape, input.st_root, dtype=input.dtype)
@@ -136,7 +142,13 @@ def _translate_task(prompts: StMoePrompts, text: str, examples: list[ExperienceE
     for n, entry in enumerate(examples, 1):
         files[f"example_{n}_input.txt"] = entry.key
         files[f"example_{n}_output.txt"] = entry.value
-    return FileTask(prompts.render(prompts.translate), "output.txt", files)
+    template = prompts.translate if examples else prompts.translate_alone
+    return FileTask(prompts.render(template), "output.txt", files)
+
+
+def _recalled(text: str, examples: list[ExperienceEntry]) -> str | None:
+    """The value of an example whose key is ``text`` itself (exact recall), else None."""
+    return next((e.value for e in examples if e.key.strip() == text.strip()), None)
 
 
 def _send_input_gradient(ctx, targets: dict[int, str]) -> None:
@@ -281,13 +293,15 @@ def st_moe(
     noise_std: float = 0.0,
     generator: torch.Generator | None = None,
     update_filled_rows: bool = True,
+    exact_recall: bool = False,
     channel: GradientChannel | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Translate every element of ``input`` with the LLM, guided by retrieved experience rows.
 
     Returns ``(output, indexes)``: the output texts (shape of ``input``) and the experience rows
     used for each element (``[*input.shape, k]``, -1 where none). See the module docstring for
-    the forward steps and both gradients.
+    the forward steps and both gradients. With ``exact_recall`` an input that a retrieved row
+    holds verbatim as its key gets that row's value without an LLM call (a memory hit).
     """
     require_symbolic(input, "input")
     check_experience(experience)
@@ -301,5 +315,6 @@ def st_moe(
         noise_std=noise_std,
         generator=generator,
         update_filled_rows=update_filled_rows,
+        exact_recall=exact_recall,
     )
     return StMoe.apply(input, experience, config, resolve_channel(channel, input, experience))
