@@ -32,7 +32,7 @@ from neurallambda import (
     to_memory,
 )
 
-CONFIG = MachineConfig(cells=24, vec_size=256, int_range=(-32, 32))
+CONFIG = MachineConfig(cells=32, vec_size=256, int_range=(-32, 32))
 MAX_STEPS = 20
 NAMES = ("x", "y", "f", "acc", "n2")
 BINARY = ("+", "-", "*", "=", "<", ">", "<=", ">=")
@@ -56,8 +56,13 @@ def machine() -> ReductionMachine:
 
 
 @st.composite
-def expressions(draw, scope: tuple[str, ...] = (), depth: int = 3, closed: bool = True):
-    """Random expressions; with ``closed`` every name is bound by an enclosing fn / let."""
+def expressions(
+    draw, scope: tuple[str, ...] = (), depth: int = 3, closed: bool = True, root: bool = False
+):
+    """Random expressions; with ``closed`` every name is bound by an enclosing fn / let.
+
+    A ``root`` expression is one that has work to do (a redex, let, arithmetic, if, list op).
+    """
     leaves = [
         st.builds(IntLiteral, st.integers(-6, 6)),
         st.builds(BoolLiteral, st.booleans()),
@@ -70,24 +75,10 @@ def expressions(draw, scope: tuple[str, ...] = (), depth: int = 3, closed: bool 
         leaves.append(st.sampled_from(("free", "z")).map(Symbol))
     if depth == 0:
         return draw(st.one_of(leaves))
-    kind = draw(
-        st.sampled_from(
-            [
-                "leaf",
-                "fn",
-                "call",
-                "redex",
-                "redex",
-                "redex",
-                "binary",
-                "if",
-                "quote",
-                "list-op",
-                "let",
-                "let",
-            ]
-        )
-    )
+    kinds = ["leaf", "fn", "call", "redex", "redex", "redex", "binary", "if", "quote", "list-op"]
+    if root:
+        kinds = ["redex", "redex", "binary", "if", "list-op"]
+    kind = draw(st.sampled_from([*kinds, "let", "let"]))
     sub = lambda scope=scope: expressions(scope, depth - 1, closed)  # noqa: E731
     if kind == "leaf":
         return draw(st.one_of(leaves))
@@ -132,7 +123,7 @@ def programs(draw):
 
 def fitting_terms(cells: int = CONFIG.cells):
     """Closed, well-scoped core terms that fit the machine's memory."""
-    return expressions(depth=3).map(to_core).filter(lambda t: size(t) <= cells)
+    return expressions(depth=3, root=True).map(to_core).filter(lambda t: size(t) <= cells)
 
 
 def reference_text(term) -> str:

@@ -3,14 +3,17 @@ import torch
 from neurallambda import (
     IntegerRangeError,
     MachineConfig,
+    NeurallambdaError,
     NoNormalFormError,
     ProgramTooLargeError,
     ReductionMachine,
     compile_text,
     from_memory,
+    normalize,
     show,
     trace,
 )
+from neurallambda.generate import random_terms
 
 CONFIG = MachineConfig(cells=24, vec_size=256, int_range=(-32, 32))
 
@@ -111,3 +114,29 @@ def test_gradients_reach_the_input_memory(machine):
     (state.memory.square().sum() + state.halted.sum()).backward()
     assert memory.grad is not None
     assert torch.isfinite(memory.grad).all()
+
+
+def test_state_dict_round_trip_keeps_the_codebook(machine):
+    machine.compile(["(fn [some-name] some-name)"])
+    fresh = ReductionMachine(CONFIG)
+    fresh.load_state_dict(machine.state_dict())
+    assert fresh.codebook.names == machine.codebook.names
+    assert torch.equal(fresh.codebook.space.vectors, machine.codebook.space.vectors)
+
+
+def test_agrees_with_reference_on_longer_random_reductions():
+    cells, max_steps = 48, 40
+    terms, expected = [], []
+    for term in random_terms(400, max_cells=cells, seed=11, depth=5):
+        try:
+            result = normalize(term, max_steps, max_cells=cells, int_range=CONFIG.int_range)
+        except NeurallambdaError:
+            continue
+        if result.steps >= 4:
+            terms.append(term)
+            expected.append((result.term, result.steps))
+    assert len(terms) >= 24
+    machine = ReductionMachine(MachineConfig(cells=cells, vec_size=256, int_range=(-32, 32)))
+    with torch.no_grad():
+        outcomes = machine.evaluate(terms, max_steps)
+    assert [(o.term, o.steps) for o in outcomes] == expected

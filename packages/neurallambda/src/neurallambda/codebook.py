@@ -24,7 +24,6 @@ from neurallambda.syntax import PRIMITIVES
 
 BINARY_INT_OPS: tuple[str, ...] = ("+", "-", "*")
 COMPARISON_OPS: tuple[str, ...] = ("=", "<", ">", "<=", ">=")
-PAYLOAD_GROUPS: tuple[str, ...] = ("prims", "bools", "ints", "indices", "names", "addresses")
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,6 @@ class SymbolGroups:
     indices: Tensor  # rows: de Bruijn index 0 .. cells-1
     addresses: Tensor  # rows: address 0 .. cells-1
     names: Tensor
-    payload: Tensor  # every column-1/2 symbol: the groups of PAYLOAD_GROUPS stacked in order
-    slices: dict[str, slice]  # rows of each group inside ``payload``
 
 
 class Codebook(nn.Module):
@@ -79,12 +76,16 @@ class Codebook(nn.Module):
             "indices": [("idx", k) for k in range(cells)],
             "addresses": [("addr", a) for a in range(cells)],
         }
-        self.names: list[Hashable] = []
         for symbols in self._fixed.values():
             self.space.add_many(symbols)
         self._checked_size = 0
         self._cache: dict[tuple[torch.device, torch.dtype, int], SymbolGroups] = {}
         self.check_separation()
+
+    @property
+    def names(self) -> list[Hashable]:
+        """The ``("name", ...)`` symbols added so far, in order."""
+        return [s for s in self.space.symbols if isinstance(s, tuple) and s[0] == "name"]
 
     @property
     def vec_size(self) -> int:
@@ -98,7 +99,6 @@ class Codebook(nn.Module):
         fresh = [("name", n) for n in names if ("name", n) not in self.space]
         if fresh:
             self.space.add_many(fresh)
-            self.names.extend(dict.fromkeys(fresh))
             self.check_separation()
 
     def groups(self, like: Tensor) -> SymbolGroups:
@@ -115,12 +115,7 @@ class Codebook(nn.Module):
             }
             if not self.names:  # keep a (0, D) tensor so shapes stay valid
                 picked["names"] = vectors.new_zeros(0, self.vec_size)
-            slices, start = {}, 0
-            for name in PAYLOAD_GROUPS:
-                slices[name] = slice(start, start + picked[name].shape[0])
-                start += picked[name].shape[0]
-            payload = torch.cat([picked[name] for name in PAYLOAD_GROUPS])
-            self._cache[key] = SymbolGroups(**picked, payload=payload, slices=slices)
+            self._cache[key] = SymbolGroups(**picked)
         return self._cache[key]
 
     def check_separation(self) -> None:
