@@ -72,6 +72,7 @@ def test_5xx_is_retried_and_gives_up_after_max_retries(make_workspace):
         [result] = handler_for(server, max_retries=2).run([one_task(make_workspace)])
     assert isinstance(result.error, ServerBusyError) and result.error.status == 503
     assert len(server.requests) == 3
+    assert result.usage.calls == 3 and result.usage.retries == 2
 
 
 def test_a_hanging_server_times_out_each_attempt(make_workspace):

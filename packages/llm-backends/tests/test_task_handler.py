@@ -185,3 +185,49 @@ def test_run_works_from_a_worker_thread(make_workspace):
     thread.start()
     thread.join(10)
     assert out and out[0].ok
+
+
+def test_a_retry_backoff_does_not_hold_a_concurrency_slot(make_workspace):
+    from llm_backends import RetryableBackendError, RetryPolicy
+
+    calls = []
+
+    def respond(view, todo_file):
+        calls.append(view.instruction)
+        if view.instruction == "flaky" and calls.count("flaky") == 1:
+            raise RetryableBackendError("busy", retry_after=0.3)
+        return "ok\n"
+
+    tasks = [
+        AgentTask(make_workspace({"f.py": "TODO"}), name, (Path("f.py"),))
+        for name in ("flaky", "a", "b", "c")
+    ]
+    handler = TaskHandler(
+        ScriptedBackend(respond),
+        concurrency=1,
+        use_cache=False,
+        retry=RetryPolicy(base_delay_s=0.001),
+    )
+    results = handler.run(tasks)
+    assert all(r.ok for r in results)
+    assert calls == ["flaky", "a", "b", "c", "flaky"]
+    assert results[0].usage.calls == 2 and results[0].usage.retries == 1
+
+
+def test_a_failed_task_still_reports_what_it_spent(make_workspace):
+    from llm_backends import RetryableBackendError, RetryPolicy
+
+    def respond(view, todo_file):
+        raise RetryableBackendError("always busy")
+
+    handler = TaskHandler(
+        ScriptedBackend(respond),
+        use_cache=False,
+        max_retries=2,
+        retry=RetryPolicy(base_delay_s=0.001),
+    )
+    [result] = handler.run([AgentTask(make_workspace({"f.py": "TODO"}), "x", (Path("f.py"),))])
+    assert isinstance(result.error, RetryableBackendError) and "gave up after 3 attempts" in str(
+        result.error.__notes__
+    )
+    assert result.usage == Usage(calls=3, retries=2) == handler.usage

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .backends import make_backend
@@ -107,166 +108,124 @@ class TaskHandler:
                 await aclose()
 
     async def _run_one(self, task: AgentTask, limiter: asyncio.Semaphore) -> TaskResult:
-        usage = Usage()
+        run = _TaskRun(task, limiter)
         try:
             workspace = TaskWorkspace.open(task)
             if self._task_level:
-                usage, written = await self._run_agent(task, workspace, limiter)
+                written = await self._run_agent(run, workspace)
             else:
-                usage, written = await self._run_chat(task, workspace, limiter)
-            return TaskResult(task, ok=True, written=written, usage=usage)
+                written = await self._run_chat(run, workspace)
+            return TaskResult(task, ok=True, written=written, usage=run.usage)
         except Exception as exc:
-            return TaskResult(task, ok=False, error=exc, usage=usage)
+            return TaskResult(task, ok=False, error=exc, usage=run.usage)
 
-    async def _run_chat(
-        self, task: AgentTask, workspace: TaskWorkspace, limiter: asyncio.Semaphore
-    ) -> tuple[Usage, list[Path]]:
-        view = workspace.view
-        answers = await asyncio.gather(
-            *(self._answer(task, view, name, limiter) for name in view.todo_files)
+    async def _run_chat(self, run: _TaskRun, workspace: TaskWorkspace) -> list[Path]:
+        """One request per TODO file; all answers must fill their file before any is written."""
+        names = workspace.view.todo_files
+        contents = await asyncio.gather(
+            *(self._answer(run, workspace.view, name) for name in names)
         )
-        usage = sum((u for _, u in answers), Usage())
-        for name, (content, _) in zip(view.todo_files, answers, strict=True):
+        for name, content in zip(names, contents, strict=True):
             if is_unfilled(content):
                 raise UnfilledTodoError(
-                    f"{self.backend.name} answer for {name!r} in {task.workspace} is empty or still TODO"
+                    f"{self.backend.name} answer for {name!r} in {run.task.workspace} is empty or still TODO"
                 )
-        written = [
-            workspace.write(name, content)
-            for name, (content, _) in zip(view.todo_files, answers, strict=True)
+        return [
+            workspace.write(name, content) for name, content in zip(names, contents, strict=True)
         ]
-        return usage, written
 
-    async def _answer(
-        self, task: AgentTask, view: TaskView, todo_file: str, limiter: asyncio.Semaphore
-    ) -> tuple[str, Usage]:
+    async def _answer(self, run: _TaskRun, view: TaskView, todo_file: str) -> str:
+        context = RequestContext(view, todo_file)
+        messages = build_messages(view, todo_file)
         request = ChatRequest(
-            build_messages(view, todo_file),
-            self.backend.model,
-            self.max_tokens,
-            self.temperature,
-            RequestContext(view, todo_file),
+            messages, self.backend.model, self.max_tokens, self.temperature, context
         )
-        response, usage = await self._complete(request, task, todo_file, limiter)
+        response = await self._complete(run, request, todo_file)
         if getattr(self.backend, "answers_are_file_content", False):
-            return response.content, usage
-        return extract_file_content(response.content), usage
+            return response.content
+        return extract_file_content(response.content)
 
-    async def _complete(
-        self, request: ChatRequest, task: AgentTask, todo_file: str, limiter: asyncio.Semaphore
-    ) -> tuple[ChatResponse, Usage]:
+    async def _complete(self, run: _TaskRun, request: ChatRequest, todo_file: str) -> ChatResponse:
+        """The cached response, else the backend's (with retries); accounted and logged either way."""
         key = request.cache_key()
         if self.cache is not None and (hit := self.cache.get(request)) is not None:
-            usage = Usage(cache_hits=1)
-            self._account(
-                usage, task=task, todo_file=todo_file, key=key, cached=True, attempts=0, seconds=0.0
-            )
-            return hit, usage
+            self._account(run, Usage(cache_hits=1), todo_file=todo_file, key=key, cached=True)
+            return hit
         attempts = Attempts()
         start = time.perf_counter()
         try:
-            async with limiter:
-                response = await call_with_retries(
-                    lambda: self.backend.complete(request),
-                    policy=self.retry,
-                    timeout_s=self.timeout_s,
-                    attempts=attempts,
-                )
+            response = await call_with_retries(
+                lambda: self.backend.complete(request),
+                policy=self.retry,
+                timeout_s=self.timeout_s,
+                attempts=attempts,
+                limiter=run.limiter,
+            )
         except Exception as exc:
             usage = Usage(calls=attempts.count, retries=max(0, attempts.count - 1))
             self._account(
-                usage,
-                task=task,
-                todo_file=todo_file,
-                key=key,
-                cached=False,
-                attempts=attempts.count,
-                seconds=time.perf_counter() - start,
-                error=exc,
+                run, usage, todo_file=todo_file, key=key, attempts=attempts, start=start, error=exc
             )
             raise
-        usage = Usage(
-            attempts.count,
-            0,
-            response.prompt_tokens,
-            response.completion_tokens,
-            response.cost_usd,
-            attempts.count - 1,
-        )
         if self.cache is not None:
             self.cache.put(request, response)
-        self._account(
-            usage,
-            task=task,
-            todo_file=todo_file,
-            key=key,
-            cached=False,
-            attempts=attempts.count,
-            seconds=time.perf_counter() - start,
+        usage = Usage(
+            calls=attempts.count,
+            prompt_tokens=response.prompt_tokens,
+            completion_tokens=response.completion_tokens,
+            cost_usd=response.cost_usd,
+            retries=attempts.count - 1,
         )
-        return response, usage
+        self._account(run, usage, todo_file=todo_file, key=key, attempts=attempts, start=start)
+        return response
 
-    async def _run_agent(
-        self, task: AgentTask, workspace: TaskWorkspace, limiter: asyncio.Semaphore
-    ) -> tuple[Usage, list[Path]]:
-        view = workspace.view
+    async def _run_agent(self, run: _TaskRun, workspace: TaskWorkspace) -> list[Path]:
+        """One agent session; afterwards every TODO file must be filled."""
         backend = self.backend
         assert isinstance(backend, TaskBackend)
         attempts = Attempts()
         start = time.perf_counter()
         try:
-            async with limiter:
-                usage = await call_with_retries(
-                    lambda: backend.run_task(task, view),
-                    policy=self.retry,
-                    timeout_s=self.timeout_s,
-                    attempts=attempts,
-                )
-        except Exception as exc:
-            self._account(
-                Usage(calls=attempts.count),
-                task=task,
-                todo_file=None,
-                key=None,
-                cached=False,
-                attempts=attempts.count,
-                seconds=time.perf_counter() - start,
-                error=exc,
+            usage = await call_with_retries(
+                lambda: backend.run_task(run.task, workspace.view),
+                policy=self.retry,
+                timeout_s=self.timeout_s,
+                attempts=attempts,
+                limiter=run.limiter,
             )
+        except Exception as exc:
+            usage = Usage(calls=attempts.count, retries=max(0, attempts.count - 1))
+            self._account(run, usage, attempts=attempts, start=start, error=exc)
             raise
         self._account(
-            usage,
-            task=task,
-            todo_file=None,
-            key=None,
-            cached=False,
-            attempts=attempts.count,
-            seconds=time.perf_counter() - start,
+            run, usage + Usage(retries=attempts.count - 1), attempts=attempts, start=start
         )
         written = []
-        for name in view.todo_files:
+        for name in workspace.view.todo_files:
             path = workspace.resolve(name)
             if not path.is_file() or is_unfilled(
                 path.read_text(encoding="utf-8", errors="replace")
             ):
                 raise UnfilledTodoError(
-                    f"{backend.name} left {name!r} in {task.workspace} empty or still TODO"
+                    f"{backend.name} left {name!r} in {run.task.workspace} empty or still TODO"
                 )
             written.append(path)
-        return usage, written
+        return written
 
     def _account(
         self,
+        run: _TaskRun,
         usage: Usage,
         *,
-        task: AgentTask,
-        todo_file: str | None,
-        key: str | None,
-        cached: bool,
-        attempts: int,
-        seconds: float,
+        todo_file: str | None = None,
+        key: str | None = None,
+        cached: bool = False,
+        attempts: Attempts | None = None,
+        start: float | None = None,
         error: Exception | None = None,
     ) -> None:
+        """Add ``usage`` to the task and the handler, and log the call."""
+        run.usage = run.usage + usage
         with self._usage_lock:
             self._usage = self._usage + usage
         if self.log is None:
@@ -274,14 +233,23 @@ class TaskHandler:
         self.log.record(
             backend=self.backend.name,
             model=getattr(self.backend, "model", ""),
-            workspace=str(task.workspace),
+            workspace=str(run.task.workspace),
             todo_file=todo_file,
             key=key,
             cached=cached,
-            attempts=attempts,
-            seconds=round(seconds, 6),
+            attempts=0 if attempts is None else attempts.count,
+            seconds=0.0 if start is None else round(time.perf_counter() - start, 6),
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             cost_usd=usage.cost_usd,
             error=None if error is None else f"{type(error).__name__}: {error}",
         )
+
+
+@dataclass
+class _TaskRun:
+    """One task in flight: the shared concurrency limiter and what the task has cost so far."""
+
+    task: AgentTask
+    limiter: asyncio.Semaphore
+    usage: Usage = field(default_factory=Usage)

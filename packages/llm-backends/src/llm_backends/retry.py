@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -48,23 +49,25 @@ async def call_with_retries(
     timeout_s: float,
     attempts: Attempts | None = None,
     rng: random.Random | None = None,
+    limiter: asyncio.Semaphore | None = None,
 ) -> T:
     """Await ``call()`` with a per-attempt timeout, repeating on RetryableBackendError.
 
     A timeout becomes CallTimeoutError (retryable). After ``policy.max_retries`` retries the last
-    error is raised; non-retryable errors are raised at once.
+    error is raised; non-retryable errors are raised at once. With a ``limiter``, each attempt
+    holds one of its slots (the timeout starts once the slot is taken; backoff sleeps hold none).
     """
     rng = rng or random.Random()
     attempts = attempts if attempts is not None else Attempts()
     for attempt in range(policy.max_retries + 1):
         attempts.count = attempt + 1
         try:
-            try:
-                return await asyncio.wait_for(call(), timeout=timeout_s)
-            except TimeoutError as exc:
-                raise CallTimeoutError(
-                    f"the backend did not answer within {timeout_s:g} s"
-                ) from exc
+            async with limiter if limiter is not None else contextlib.nullcontext():
+                try:
+                    return await asyncio.wait_for(call(), timeout=timeout_s)
+                except TimeoutError as exc:
+                    message = f"the backend did not answer within {timeout_s:g} s"
+                    raise CallTimeoutError(message) from exc
         except RetryableBackendError as exc:
             if attempt == policy.max_retries:
                 if policy.max_retries:
