@@ -73,3 +73,16 @@ def test_console_script_is_installed():
     )
     assert completed.returncode == 0
     assert "viba-train" in completed.stdout
+
+
+def test_empty_pair_list_is_refused_by_the_parser(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--pairs", "--output-dir", str(tmp_path / "run")])
+    assert exit_.value.code == 2
+    assert "--pairs" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_negative_noise_is_refused(tmp_path, capsys):
+    code = main(["--noise-std", "-1", "--backend", "scripted", "--output-dir", str(tmp_path / "r")])
+    assert code == 1 and "--noise-std must be >= 0" in capsys.readouterr().err

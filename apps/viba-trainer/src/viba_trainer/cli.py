@@ -124,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"train on these pairs only (default: all 12: {' '.join(PAIR_NAMES)})",
     )
     train.add_argument(
+        "--noise-std",
+        type=float,
+        default=0.0,
+        help="Gaussian exploration noise added to retrieval scores (default: 0)",
+    )
+    train.add_argument(
         "--update-filled-rows",
         action="store_true",
         help="let the LLM rewrite experience rows that served wrong translations (default: "
@@ -190,6 +196,7 @@ def _train(args: argparse.Namespace) -> int:
         output_dir=args.output_dir,
         pairs=tuple(args.pairs),
         keywords=args.keywords or "lexical",
+        noise_std=args.noise_std,
         update_filled_rows=args.update_filled_rows,
         cache=not args.no_cache,
     )

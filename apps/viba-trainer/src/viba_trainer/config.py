@@ -35,6 +35,7 @@ class TrainConfig:
     learning_rate: float = 1.0
     cache: bool = True
     keywords: str = "lexical"
+    noise_std: float = 0.0
     update_filled_rows: bool = False  # False: append-only experience, as in seed 000
     max_tokens: int = 192
     task_prompt: str = TASK_PROMPT
@@ -50,6 +51,8 @@ class TrainConfig:
             )
         if self.top_k < 1:
             raise VibaTrainerError(f"--top-k must be at least 1, got {self.top_k}")
+        if self.noise_std < 0:
+            raise VibaTrainerError(f"--noise-std must be >= 0, got {self.noise_std}")
         if self.experience_size is not None and self.experience_size < 1:
             raise VibaTrainerError(
                 f"--experience-size must be at least 1, got {self.experience_size}"

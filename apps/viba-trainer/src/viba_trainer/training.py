@@ -112,6 +112,7 @@ class _Session:
             task_prompt=config.task_prompt,
             topk=config.top_k,
             keywords=config.keywords,
+            noise_std=config.noise_std,
             seed=config.seed,
             update_filled_rows=config.update_filled_rows,
             experience=make_experience(config.rows, root),  # (N, 3), empty
