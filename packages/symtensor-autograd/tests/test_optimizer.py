@@ -163,3 +163,28 @@ def test_text_gradient_on_a_parameter_without_stamp_is_found_on_the_optimizer_ch
 def test_lr_outside_zero_one_is_refused():
     with pytest.raises(ValueError, match="lr"):
         StSGD([nn.Parameter(torch.zeros(1))], lr=1.5)
+
+
+def test_a_plain_symbolic_parameter_is_patched_element_by_element(root, channel):
+    tensor = text_tensor(["a\n", "b\n", "c\n"], (3,), root, dtype=torch.float64)
+    p = stamp(nn.Parameter(tensor.detach()), channel)
+    p.st_root, p.st_uid = tensor.st_root, tensor.st_uid
+    diffs = [
+        "",
+        unified_diff("b\n", "B\n"),
+        unified_diff("zzz\n", "C\n"),
+    ]  # the last one is rejected
+    channel.send(p, text_tensor(diffs, p.shape, p.st_root, dtype=p.dtype))
+    p.grad = torch.tensor([0.0, 1.0, 1.0], dtype=p.dtype)
+    optimizer = StSGD([p], lr=1.0)
+    optimizer.step()
+    assert read_texts(p) == ["a\n", "B\n", "c\n"]
+    assert (optimizer.last_report.applied, optimizer.last_report.rejected) == (1, 1)
+
+
+def test_the_patched_copy_is_removed_after_the_step(root, channel):
+    p = experience_parameter(root, [("", "", "")], channel)
+    give_gradient(p, channel, [(None, "k\n", "v\n")], [[0, 1, 1]])
+    folders_before = {path.name for path in root.iterdir()}
+    StSGD([p], lr=1.0, keywords=LexicalKeywords()).step()
+    assert {path.name for path in root.iterdir()} == folders_before

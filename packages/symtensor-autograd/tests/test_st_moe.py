@@ -264,3 +264,11 @@ def test_exact_recall_answers_a_verbatim_key_from_memory_without_the_llm(
     )
     assert read_texts(output) == [Y0, "garbage\n"]
     assert todos == ["output.txt"]  # only X1, which no row holds, went to the LLM
+
+
+def test_a_two_dimensional_input_gives_outputs_and_indexes_of_its_shape(root, runner_for):
+    experience = filled_experience(root, [(X0, Y0), (X1, Y1)])
+    _, output, indexes = run(root, experience, [[X0, X1], [X1, X0]], runner_for(), topk=2)
+    assert output.shape == (2, 2)
+    assert indexes.shape == (2, 2, 2)
+    assert read_texts(output) == [Y0, Y1, Y1, Y0]

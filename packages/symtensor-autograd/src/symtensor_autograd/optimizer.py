@@ -17,8 +17,10 @@ elements, rows updated and rolled back, LLM calls spent regenerating queries).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -129,6 +131,13 @@ class StSGD(torch.optim.Optimizer):
             for d, m in zip(diff_texts, mask.reshape(-1).tolist(), strict=True)
         )
         work = slice_tensor(p, Ellipsis)  # patch a copy, commit what may be committed
+        try:
+            self._patch_and_commit(p, work, diffs, mask, group, report, is_experience)
+        finally:
+            shutil.rmtree(Path(work.st_root) / work.st_uid, ignore_errors=True)
+
+    def _patch_and_commit(self, p, work, diffs, mask, group, report, is_experience) -> None:
+        """Patch ``work`` (a copy of ``p``), then write into ``p`` what may be committed."""
         outcome = patch_tensor(work, diffs, fuzz=group["fuzz"], mask=mask)
         report.applied += outcome.applied
         report.fuzzed += outcome.fuzzed
