@@ -112,3 +112,11 @@ def test_killed_subprocess_resumes_from_its_last_checkpoint(tmp_path):
     assert not [p for p in (out / "checkpoints").iterdir() if p.name.startswith(".")]
     saved = json.loads((out / "config.json").read_text())
     assert saved["iterations"] == last + 1
+
+
+def test_progress_bars_name_each_phase(tmp_path, capsys):
+    argv = ["--backend", "scripted", "--pairs", "seq", "--iterations", "1"]
+    assert main([*argv, "--output-dir", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    for phase in ("iteration 1/1 forward", "iteration 1/1 backward", "iteration 1/1 step"):
+        assert phase in err

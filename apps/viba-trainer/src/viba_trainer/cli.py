@@ -74,7 +74,7 @@ def _add_backend_options(parser: argparse.ArgumentParser, *, top_k_default: int 
         "train default: lexical; evaluate default: the run's setting",
     )
     parser.add_argument(
-        "--quiet", action="store_true", help="no progress bars (per-iteration lines remain)"
+        "--quiet", action="store_true", help="no progress bars (results are still printed)"
     )
     parser.add_argument(
         "--no-cache",
@@ -217,6 +217,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         keywords=args.keywords,
         cache=not args.no_cache,
         output_dir=args.output_dir,
+        progress=not args.quiet,
     )
     print(report.render())
     return 0

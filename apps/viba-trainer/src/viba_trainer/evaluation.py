@@ -17,6 +17,7 @@ from viba_trainer.atomic import write_text_atomic
 from viba_trainer.checkpoint import EXPERIENCE_DIR, CheckpointStore
 from viba_trainer.config import TrainConfig
 from viba_trainer.errors import ExperienceError, PythonSourceError, VibaTrainerError
+from viba_trainer.progress import phase_progress
 from viba_trainer.training import CONFIG_FILE, make_handler
 from viba_trainer.viba import check_viba
 
@@ -137,6 +138,7 @@ def evaluate_files(
     keywords: str | None = None,
     cache: bool = True,
     output_dir: Path | None = None,
+    progress: bool = False,
 ) -> EvaluationReport:
     """Translate ``files`` with the experience at ``experience`` and score them.
 
@@ -167,7 +169,7 @@ def evaluate_files(
             experience=_load_experience_copy(experience_dir, root),
         )
         inputs = make_tensor(sources, root)
-        with torch.no_grad():
+        with torch.no_grad(), phase_progress("translate", lambda: handler.usage, enabled=progress):
             output, _ = model(inputs)
         translations = [text or "" for text in pack_tensor(output)]
 
