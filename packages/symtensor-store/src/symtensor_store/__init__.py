@@ -15,7 +15,13 @@ from symtensor_store.errors import (
     StorageError,
     SymbolicTensorError,
 )
-from symtensor_store.indexing import slice_tensor, slice_view
+from symtensor_store.indexing import (
+    gather,
+    link_to_element,
+    select_flat_indices,
+    slice_tensor,
+    slice_view,
+)
 from symtensor_store.patch import HunkOutcome, PatchResult, PatchStatus, apply_patch
 from symtensor_store.serialization import dump_tensor, load_tensor, pack_tensor
 from symtensor_store.sparse import dense_to_sparse, sparse_to_dense
@@ -58,7 +64,9 @@ __all__ = [
     "element_path",
     "empty_tensor_like",
     "file_paths",
+    "gather",
     "is_symbolic",
+    "link_to_element",
     "load_tensor",
     "make_none_tensor",
     "make_tensor",
@@ -67,6 +75,7 @@ __all__ = [
     "patch_tensor",
     "read_element",
     "register_tensor_ops",
+    "select_flat_indices",
     "slice_tensor",
     "slice_view",
     "sparse_to_dense",

@@ -21,8 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from symtensor_store import element_path, make_none_tensor
-from symtensor_store.indexing import link_to_element
+from symtensor_store import element_path, link_to_element, make_none_tensor
 
 from symtensor_autograd.functions.routing import (
     flat_positions,

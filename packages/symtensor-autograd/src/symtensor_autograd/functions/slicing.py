@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from symtensor_store.indexing import gather, select_flat_indices
+from symtensor_store import gather, select_flat_indices
 
 from symtensor_autograd.functions.routing import (
     flat_positions,

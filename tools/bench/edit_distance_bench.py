@@ -1,6 +1,6 @@
 """Benchmark: the loss's bit-parallel Levenshtein against the textbook dynamic program.
 
-Run: uv run python packages/symtensor-autograd/bench/edit_distance.py
+Run: uv run python tools/bench/edit_distance_bench.py
 Texts are source-file sized (about 300-900 characters, like the Python/Viba pairs of the viba
 trainer), each compared with a randomly edited copy of itself. Both implementations run on the
 same pairs in the same process; their results are checked equal.
