@@ -65,3 +65,5 @@ def test_inconsistent_values_are_rejected():
         TrainConfig(learning_rate=1e-4, min_lr=1e-3)
     with pytest.raises(TrainConfigError, match="operations"):
         TrainConfig(operations="+^")
+    with pytest.raises(TrainConfigError, match="test_split must be"):
+        TrainConfig(test_split="holdout")

@@ -126,3 +126,9 @@ def test_killed_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path
     a, b = _weights(tmp_path / "killed"), _weights(tmp_path / "straight")
     for key in a:
         assert torch.equal(a[key], b[key]), key
+
+
+def test_cli_names_an_expression_longer_than_block_size(tmp_path, capsys):
+    args = ["tiny", "--block_size=4", "--max_iters=1", "--progress=false", f"--out_dir={tmp_path}"]
+    assert main(args) == 2
+    assert "must have 1..4" in capsys.readouterr().err

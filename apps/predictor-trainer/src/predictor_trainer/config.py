@@ -89,6 +89,11 @@ class TrainConfig:
             raise TrainConfigError(
                 f"init_from must be 'scratch' or 'resume', got {self.init_from!r}"
             )
+        for name in ("eval_split", "test_split"):
+            if getattr(self, name) not in ("train", "val", "test"):
+                raise TrainConfigError(
+                    f"{name} must be 'train', 'val' or 'test', got {getattr(self, name)!r}"
+                )
         if not self.operations or set(self.operations) - set("+-*/"):
             raise TrainConfigError(
                 f"operations must be a non-empty string of + - * /, got {self.operations!r}"
