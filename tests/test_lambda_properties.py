@@ -31,8 +31,10 @@ from neurallambda import (
     parse,
     show,
     size,
+    step,
     to_core,
     to_memory,
+    trace,
 )
 from neurallambda.terms import preorder
 
@@ -189,6 +191,25 @@ def test_machine_agrees_with_reference(machine, term):
     if outcome.ok:  # same normal form (up to alpha), reached in the same number of steps
         reference = normalize(term, MAX_STEPS)
         assert (outcome.term, outcome.steps) == (reference.term, reference.steps)
+
+
+@settings(
+    max_examples=50, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow]
+)
+@given(fitting_terms())
+def test_every_machine_step_is_the_reference_step(machine, term):
+    state = machine.compile([term])
+    with torch.no_grad():
+        for expected in trace(term):
+            assert from_memory(machine.decode(state)[0]) == expected
+            if state.steps.item() >= MAX_STEPS:
+                break
+            state = machine.step(state)
+            if state.failed.item() > 0.5:  # the next reduct does not fit: reported, not read back
+                with pytest.raises((ProgramTooLargeError, IntegerRangeError)):
+                    normalize(step(expected), 0, max_cells=CONFIG.cells, int_range=CONFIG.int_range)
+                break
+    assert state.halted.item() > 0.5 or state.failed.item() > 0.5 or state.steps.item() >= MAX_STEPS
 
 
 @settings(
