@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from llm_backends import TaskHandler, make_backend
+from llm_backends import TaskHandler, Usage, make_backend
 from symtensor_autograd import StMoeModule, StSGD, edit_distance_ratio, make_experience
 from symtensor_store import dump_tensor, make_tensor, pack_tensor
 from tqdm import tqdm
@@ -132,6 +132,9 @@ class _Session:
     def state(self) -> dict:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
 
+    def _usage(self) -> Usage:
+        return self.handler.usage
+
     def dump_experience(self, directory: Path) -> None:
         dump_tensor(self.model.experience, directory)
 
@@ -140,7 +143,7 @@ class _Session:
         usage_before, failures_before = self.handler.usage, self.model.runner.failures
         started = time.perf_counter()
         label = f"iteration {number}/{self.config.iterations}"
-        usage = lambda: self.handler.usage  # noqa: E731
+        usage = self._usage
 
         self.optimizer.zero_grad()
         with phase_progress(f"{label} forward", usage, enabled=progress) as forward:
@@ -183,9 +186,7 @@ class _Session:
         return metrics, outputs
 
 
-def _usage_delta(after, before):
-    from llm_backends import Usage
-
+def _usage_delta(after: Usage, before: Usage) -> Usage:
     return Usage(
         calls=after.calls - before.calls,
         cache_hits=after.cache_hits - before.cache_hits,
