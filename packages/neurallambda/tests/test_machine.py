@@ -100,8 +100,7 @@ def test_program_too_large_to_load_is_rejected(machine):
 
 
 def test_dtype_follows_the_input(machine):
-    state = machine.compile(["((fn [x] (+ x 1)) 2)"])
-    state = machine.initial_state(state.memory.double())
+    state = machine.compile(["((fn [x] (+ x 1)) 2)"], dtype=torch.float64)
     with torch.no_grad():
         state = machine.run(state, 10)
     assert state.memory.dtype == torch.float64

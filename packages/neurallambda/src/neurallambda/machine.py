@@ -207,8 +207,18 @@ class ReductionMachine(nn.Module):
 
     # --- compile and read back -------------------------------------------------------------------
 
-    def compile(self, programs: Sequence[str | Term]) -> MachineState:
-        """Parse (if text), lay out and project programs into a fresh batched state."""
+    def compile(
+        self,
+        programs: Sequence[str | Term],
+        *,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> MachineState:
+        """Parse (if text), lay out and project programs into a fresh batched state.
+
+        The state lives on ``device`` with ``dtype`` (default: the codebook's, CPU float32);
+        every later step follows the memory tensor's device and dtype.
+        """
         terms = [compile_text(p) if isinstance(p, str) else p for p in programs]
         memories = []
         for i, term in enumerate(terms):
@@ -216,7 +226,7 @@ class ReductionMachine(nn.Module):
                 memories.append(to_memory(term, self.config.cells))
             except ProgramTooLargeError as exc:
                 raise ProgramTooLargeError(f"program {i}: {exc}") from None
-        return self.initial_state(self.codebook.encode(memories))
+        return self.initial_state(self.codebook.encode(memories).to(device=device, dtype=dtype))
 
     def initial_state(self, memory: Tensor) -> MachineState:
         """Wrap a (B, N, 3, D) memory tensor as a state that has taken no steps."""
