@@ -127,27 +127,51 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train models on a stack task with short inputs, test on longer ones, "
         "and print per-token accuracy per test length.",
     )
-    parser.add_argument("--task", default=defaults.task, choices=sorted(TASKS))
+    parser.add_argument("--task", default=defaults.task, choices=sorted(TASKS), help="which task")
     parser.add_argument(
-        "--models", nargs="+", default=["stack_rnn", "lstm"], choices=["stack_rnn", "lstm"]
+        "--models",
+        nargs="+",
+        default=["stack_rnn", "lstm"],
+        choices=["stack_rnn", "lstm"],
+        help="models to train one after the other with the same budget",
     )
     parser.add_argument("--steps", type=int, default=defaults.steps, help="training steps")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--lr", type=float, default=defaults.lr)
-    parser.add_argument("--train-lengths", type=_parse_range, default=defaults.train_lengths)
-    parser.add_argument("--test-lengths", type=_parse_range, default=defaults.test_lengths)
+    parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam learning rate")
+    parser.add_argument(
+        "--train-lengths",
+        type=_parse_range,
+        default=defaults.train_lengths,
+        help="range LOW-HIGH of task lengths sampled for training (default 1-40)",
+    )
+    parser.add_argument(
+        "--test-lengths",
+        type=_parse_range,
+        default=defaults.test_lengths,
+        help="range LOW-HIGH of task lengths to test on (default 41-100)",
+    )
     parser.add_argument("--test-step", type=int, default=1, help="test every k-th length")
-    parser.add_argument("--test-samples", type=int, default=defaults.test_samples)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--hidden-size", type=int, default=defaults.hidden_size)
-    parser.add_argument("--cell-size", type=int, default=defaults.cell_size)
-    parser.add_argument("--lstm-hidden-size", type=int, default=defaults.lstm_hidden_size)
+    parser.add_argument(
+        "--test-samples", type=int, default=defaults.test_samples, help="sequences per length"
+    )
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seeds data and init")
+    parser.add_argument(
+        "--hidden-size", type=int, default=defaults.hidden_size, help="Stack-RNN controller size"
+    )
+    parser.add_argument(
+        "--cell-size", type=int, default=defaults.cell_size, help="Stack-RNN stack cell size"
+    )
+    parser.add_argument(
+        "--lstm-hidden-size", type=int, default=defaults.lstm_hidden_size, help="LSTM size"
+    )
     parser.add_argument(
         "--soft-test",
         action="store_true",
         help="keep soft stack actions at test time (default: argmax, an exact discrete stack)",
     )
-    parser.add_argument("--log-every", type=int, default=defaults.log_every)
+    parser.add_argument(
+        "--log-every", type=int, default=defaults.log_every, help="print the loss every N steps"
+    )
     parser.add_argument(
         "--threads",
         type=int,
