@@ -1,7 +1,9 @@
-"""Workspace-wide pytest configuration: the hypothesis profiles every suite shares."""
+"""Workspace-wide pytest configuration: the hypothesis profiles and fixtures every suite shares."""
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # `ci` is bounded and derandomized so that the suite is fast and gives the same verdict on every
@@ -16,3 +18,18 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """Run a test on one torch thread, restoring the previous count afterwards.
+
+    Tests made of many tiny tensor operations spend more time synchronising torch's intra-op
+    thread pool than computing on a shared machine with few cores.
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

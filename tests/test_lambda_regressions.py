@@ -35,12 +35,7 @@ D01_DEMOS = [
 Y_COMBINATOR = "(fn [f] ((fn [x] (x x)) (fn [y] (f (fn [z] ((y y) z))))))"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,8 @@
-"""Shared fixtures for the neurallambda unit tests."""
+"""Shared fixtures for the neurallambda unit tests: the machine's tensors are small, so one torch thread."""
 
 import pytest
-import torch
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """The machine's tensors are small: one intra-op thread is faster on a shared CPU."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+@pytest.fixture(autouse=True)
+def _one_thread(one_torch_thread: None) -> None:
+    """Every test here runs on one torch thread (the root conftest's `one_torch_thread`)."""
