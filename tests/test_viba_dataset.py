@@ -46,3 +46,17 @@ def test_subset_keeps_the_requested_order():
 def test_bad_selection_is_a_dataset_error(names, fragment):
     with pytest.raises(DatasetError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
         load_pairs(names)
+
+
+@pytest.mark.parametrize("name", EXPECTED_PATTERNS)
+def test_no_reference_holds_a_stop_sequence_so_generation_can_end_there(name):
+    from viba_trainer.training import STOP
+
+    (pair,) = load_pairs([name])
+    assert not any(stop in pair.viba for stop in STOP)
+
+
+def test_every_handler_of_the_trainer_stops_generation_at_a_blank_line():
+    from viba_trainer.training import make_handler
+
+    assert make_handler("scripted", cache=False, max_tokens=64).stop == ("\n\n",)

@@ -190,3 +190,13 @@ def test_the_claude_code_cli_cannot_read_or_write_outside_the_workspace(tmp_path
     assert len(results) == len(steps)
     assert all(r.get("is_error") for r in results), results
     assert "TOP-SECRET-42" not in json.dumps(server.message_requests)
+
+
+def test_the_agent_prompt_names_the_solved_examples():
+    from llm_backends import ClaudeAgentBackend, TaskView
+
+    files = {"a.txt": "1", "b.txt": "2", "out.txt": "TODO"}
+    view = TaskView("Do it.", files, ["out.txt"], [("a.txt", "b.txt")])
+    prompt = ClaudeAgentBackend.prompt(view, "/ws")
+    assert "Solved examples (input file -> its output file):\n- /ws/a.txt -> /ws/b.txt\n" in prompt
+    assert prompt.index("/ws/a.txt") < prompt.index("- /ws/out.txt")

@@ -231,3 +231,56 @@ def test_a_failed_task_still_reports_what_it_spent(make_workspace):
         result.error.__notes__
     )
     assert result.usage == Usage(calls=3, retries=2) == handler.usage
+
+
+def test_examples_reach_the_backend_as_turns_and_stops_as_request_fields(make_workspace, tmp_path):
+    ws = make_workspace({"in.txt": "x", "ex_in.txt": "a", "ex_out.txt": "A", "out.txt": "TODO"})
+    task = AgentTask(
+        ws, "Upper-case.", (Path("out.txt"),), examples=((Path("ex_in.txt"), Path("ex_out.txt")),)
+    )
+    seen = []
+
+    class Recording(ScriptedBackend):
+        async def complete(self, request):
+            seen.append(request)
+            return await super().complete(request)
+
+    backend = Recording(lambda view, name: view.files["in.txt"].upper() + "\n")
+    handler = TaskHandler(backend, cache_dir=tmp_path / "c", stop=("\n\n",))
+    [result] = handler.run([task])
+    assert result.ok and (ws / "out.txt").read_text() == "X\n"
+    [request] = seen
+    assert [m.role for m in request.messages] == ["system", "user", "assistant", "user"]
+    assert request.messages[-1].content == "x"
+    assert request.stop == ("\n\n",)
+    assert json.loads(request.canonical_json())["stop"] == ["\n\n"]
+    assert request.context.view.examples == [("ex_in.txt", "ex_out.txt")]
+
+
+def test_requests_without_stops_keep_their_canonical_form(make_workspace):
+    from llm_backends import ChatMessage, ChatRequest
+
+    request = ChatRequest((ChatMessage("user", "hi"),), "m")
+    assert "stop" not in json.loads(request.canonical_json())
+    with_stop = ChatRequest((ChatMessage("user", "hi"),), "m", stop=("\n",))
+    assert with_stop.cache_key() != request.cache_key()
+
+
+@pytest.mark.parametrize(
+    ("examples", "message"),
+    [
+        (((Path("missing.txt"), Path("ex_out.txt")),), "'missing.txt' is not a readable"),
+        (((Path("ex_out.txt"), Path("out.txt")),), "'out.txt' is also a TODO file"),
+    ],
+)
+def test_a_bad_example_file_fails_the_task_with_its_name(
+    make_workspace, tmp_path, examples, message
+):
+    from llm_backends import ExampleFileError
+
+    ws = make_workspace({"ex_out.txt": "A", "out.txt": "TODO"})
+    task = AgentTask(ws, "go", (Path("out.txt"),), examples=examples)
+    [result] = TaskHandler(ScriptedBackend(fill_with_name), cache_dir=tmp_path / "c").run([task])
+    assert not result.ok and isinstance(result.error, ExampleFileError)
+    assert message in str(result.error)
+    assert (ws / "out.txt").read_text() == "TODO"

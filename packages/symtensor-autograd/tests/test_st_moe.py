@@ -54,7 +54,7 @@ def test_forward_lays_out_task_prompt_examples_and_input_for_the_llm(root, runne
     seen = []
 
     def spy(view, todo):
-        seen.append((view.instruction, dict(view.files), todo))
+        seen.append((view.instruction, dict(view.files), todo, list(view.examples)))
         return memory_llm(view, todo)
 
     experience = filled_experience(root, [(X0, Y0)])
@@ -67,11 +67,38 @@ def test_forward_lays_out_task_prompt_examples_and_input_for_the_llm(root, runne
     )
     translate = [s for s in seen if s[2] == "output.txt"]
     assert len(translate) == 1
-    instruction, files, _ = translate[0]
+    instruction, files, _, examples = translate[0]
     assert instruction.startswith("Translate Python to Viba.")
     assert files["input.txt"] == X0
     assert files["example_1_input.txt"] == X0
     assert files["example_1_output.txt"] == Y0
+    assert examples == [("example_1_input.txt", "example_1_output.txt")]
+
+
+def test_chat_models_see_the_examples_as_turns_with_the_best_match_last(
+    root, runner_for, memory_llm
+):
+    from llm_backends import build_messages
+
+    seen = []
+
+    def spy(view, todo):
+        if todo == "output.txt":
+            seen.append(build_messages(view, todo))
+        return memory_llm(view, todo)
+
+    experience = filled_experience(root, [(X1, Y1), (X0, Y0)])
+    run(root, experience, [X0], runner_for(spy), topk=2)
+    [messages] = seen
+    assert [m.role for m in messages] == [
+        "system",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+    ]
+    assert [m.content for m in messages[1:]] == [X1, Y1, X0, Y0, X0]
 
 
 def test_output_coefficients_pass_through_from_the_input(root, runner_for):

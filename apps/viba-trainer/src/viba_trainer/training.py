@@ -39,6 +39,9 @@ CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
 PLOT_FILE = "loss_curve.png"
 CALL_LOG_FILE = "llm_calls.jsonl"
+# A translation is one Viba definition, which never holds a blank line; a small model that
+# does not stop after its answer goes on after one (more Python, or prose): cut it there.
+STOP = ("\n\n",)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ def make_handler(
         use_cache=cache and backend != "scripted",
         log_path=log_path,
         max_tokens=max_tokens,
+        stop=STOP,
         timeout_s=600 if backend == "local" else 120,
     )
 

@@ -21,6 +21,7 @@ from .chat import ChatMessage, ChatRequest, ChatResponse, RequestContext
 from .errors import (
     BackendConfigError,
     CallTimeoutError,
+    ExampleFileError,
     LLMBackendError,
     MissingAPIKeyError,
     ModelFileMissingError,
@@ -49,6 +50,7 @@ __all__ = [
     "ChatRequest",
     "ChatResponse",
     "ClaudeAgentBackend",
+    "ExampleFileError",
     "LLMBackendError",
     "LocalBackend",
     "MissingAPIKeyError",

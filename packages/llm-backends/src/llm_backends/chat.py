@@ -33,13 +33,17 @@ class RequestContext:
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """A chat completion request: messages, model, max_tokens, temperature."""
+    """A chat completion request: messages, model, max_tokens, temperature, stop sequences.
+
+    Generation ends before the first of the ``stop`` strings (none by default).
+    """
 
     messages: tuple[ChatMessage, ...]
     model: str
     max_tokens: int = 512
     temperature: float = 0.0
     context: RequestContext | None = field(default=None, compare=False, repr=False)
+    stop: tuple[str, ...] = ()
 
     def canonical_json(self) -> str:
         """The request as JSON with sorted keys and no whitespace: equal requests, equal text."""
@@ -49,6 +53,8 @@ class ChatRequest:
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
         }
+        if self.stop:  # absent when unused, so requests without stops keep their cache keys
+            payload["stop"] = list(self.stop)
         return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def cache_key(self) -> str:

@@ -23,6 +23,10 @@ class WorkspaceEscapeError(LLMBackendError):
     """A path would read or write outside the task's workspace."""
 
 
+class ExampleFileError(LLMBackendError):
+    """A task's example file is missing, unreadable or also one of its TODO files."""
+
+
 class BackendConfigError(LLMBackendError):
     """The backend name or its settings are invalid."""
 

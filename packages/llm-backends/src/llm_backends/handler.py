@@ -28,7 +28,8 @@ class TaskHandler:
     """Runs AgentTasks on one backend, at most ``concurrency`` backend calls at a time.
 
     Chat-level backends get one request per TODO file (instruction + every workspace file + the
-    file to write); the answer becomes that file's content. Task-level backends (claude-agent) edit
+    file to write, or with the task's examples as previous exchanges: see
+    :func:`~llm_backends.prompt.build_messages`); the answer becomes that file's content. Task-level backends (claude-agent) edit
     the workspace themselves. Either way every TODO path is checked to stay inside the workspace
     and every TODO file must end up filled, or the task fails with a domain error. One failing task
     never loses the others' results.
@@ -42,7 +43,8 @@ class TaskHandler:
         timeout_s: limit for one backend call (one attempt).
         max_retries: retries after a 429/5xx/timeout/connection failure.
         retry: full retry policy (its ``max_retries`` is replaced by ``max_retries``).
-        max_tokens, temperature: passed in every chat request.
+        max_tokens, temperature, stop: passed in every chat request (``stop``: strings that end
+            a generation, for backends that support them).
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class TaskHandler:
         retry: RetryPolicy | None = None,
         max_tokens: int = 512,
         temperature: float = 0.0,
+        stop: tuple[str, ...] = (),
     ) -> None:
         if concurrency < 1:
             raise BackendConfigError(f"concurrency must be >= 1, got {concurrency}")
@@ -80,6 +83,7 @@ class TaskHandler:
         )
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self.stop = tuple(stop)
         self._usage = Usage()
         self._usage_lock = threading.Lock()
 
@@ -138,7 +142,7 @@ class TaskHandler:
         context = RequestContext(view, todo_file)
         messages = build_messages(view, todo_file)
         request = ChatRequest(
-            messages, self.backend.model, self.max_tokens, self.temperature, context
+            messages, self.backend.model, self.max_tokens, self.temperature, context, self.stop
         )
         response = await self._complete(run, request, todo_file)
         if getattr(self.backend, "answers_are_file_content", False):

@@ -16,15 +16,22 @@ class AgentTask:
 
     ``todo_files`` are paths relative to ``workspace`` whose content is the ``TODO`` placeholder;
     left empty, every workspace file whose whole (stripped) content is ``TODO`` is a TODO file.
+
+    ``examples`` are solved examples already in the workspace: ``(input, output)`` pairs of
+    workspace-relative files. Chat backends show each one as a previous exchange (user: the
+    input file's content, assistant: the output file's content) before the task itself, which
+    small instruct models imitate far better than files packed into one message.
     """
 
     workspace: Path
     instruction: str
     todo_files: tuple[Path, ...] = ()
+    examples: tuple[tuple[Path, Path], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "workspace", Path(self.workspace))
         object.__setattr__(self, "todo_files", tuple(Path(p) for p in self.todo_files))
+        object.__setattr__(self, "examples", tuple((Path(i), Path(o)) for i, o in self.examples))
 
 
 @dataclass(frozen=True)
@@ -33,12 +40,14 @@ class TaskView:
 
     ``files`` maps every readable text file of the workspace (relative posix path, symlinks that
     stay inside the workspace followed) to its content; ``todo_files`` are the relative posix paths
-    to fill.
+    to fill; ``examples`` are the (input, output) relative posix paths of the task's solved
+    examples, both keys of ``files``.
     """
 
     instruction: str
     files: dict[str, str]
     todo_files: list[str]
+    examples: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

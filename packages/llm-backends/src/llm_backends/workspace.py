@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import WorkspaceEscapeError
+from .errors import ExampleFileError, WorkspaceEscapeError
 from .task import TODO_PLACEHOLDER, AgentTask, TaskView
 
 MAX_FILE_BYTES = 1_000_000
@@ -147,7 +147,19 @@ class TaskWorkspace:
                 _resolve_in_root(root, name)
         else:
             todo = [name for name, text in files.items() if text.strip() == TODO_PLACEHOLDER]
-        return cls(root, TaskView(instruction=task.instruction, files=files, todo_files=todo))
+        examples = [(i.as_posix(), o.as_posix()) for i, o in task.examples]
+        for name in (name for pair in examples for name in pair):
+            _resolve_in_root(root, name)
+            if name not in files:
+                raise ExampleFileError(
+                    f"example file {name!r} is not a readable text file in workspace {root}"
+                )
+            if name in todo:
+                raise ExampleFileError(
+                    f"example file {name!r} is also a TODO file in workspace {root}"
+                )
+        view = TaskView(task.instruction, files, todo, examples)
+        return cls(root, view)
 
     def resolve(self, relative: str) -> Path:
         """:func:`resolve_inside` this workspace."""

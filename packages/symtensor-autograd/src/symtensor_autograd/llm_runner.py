@@ -19,11 +19,16 @@ from llm_backends import TODO_PLACEHOLDER, AgentTask, TaskHandler, Usage
 
 @dataclass(frozen=True)
 class FileTask:
-    """Fill ``todo`` (a file name) following ``instruction``, with ``files`` (name -> text) in view."""
+    """Fill ``todo`` (a file name) following ``instruction``, with ``files`` (name -> text) in view.
+
+    ``examples`` names (input, output) pairs of ``files`` that are solved examples: chat
+    backends show them as previous exchanges (see ``llm_backends.AgentTask.examples``).
+    """
 
     instruction: str
     todo: str
     files: dict[str, str] = field(default_factory=dict)
+    examples: tuple[tuple[str, str], ...] = ()
 
 
 class LlmRunner:
@@ -70,4 +75,5 @@ class LlmRunner:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         (workspace / task.todo).write_text(TODO_PLACEHOLDER, encoding="utf-8")
-        return AgentTask(workspace, task.instruction, (Path(task.todo),))
+        examples = tuple((Path(i), Path(o)) for i, o in task.examples)
+        return AgentTask(workspace, task.instruction, (Path(task.todo),), examples)

@@ -16,16 +16,13 @@ from dataclasses import dataclass, replace
 class StMoePrompts:
     """Task prompt and the instruction templates of st_moe.
 
-    ``translate`` is used when retrieved examples are in the workspace, ``translate_alone`` when
-    there are none (a tiny model otherwise starts writing about the missing example files).
+    ``translate`` is the system prompt when retrieved examples are given as previous exchanges
+    (example input, example output), then the input; ``translate_alone`` is the instruction
+    when there are none (the input is then a file, input.txt, and the answer output.txt).
     """
 
     task: str = "Transform the input."
-    translate: str = (
-        "{task}\n"
-        "Each example_N_input.txt / example_N_output.txt pair is a solved example. "
-        "Write output.txt: the result for input.txt, following the examples exactly."
-    )
+    translate: str = "{task}\nAnswer with the result only."
     translate_alone: str = "{task}\nWrite output.txt: the result for input.txt."
     improve_input: str = (
         "{task}\n"

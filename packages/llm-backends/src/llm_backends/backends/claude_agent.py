@@ -175,12 +175,17 @@ class ClaudeAgentBackend:
 
     @staticmethod
     def prompt(view: TaskView, root: str) -> str:
-        """The instruction plus which files to fill."""
+        """The instruction plus which files to fill (and the solved examples, if any)."""
         files = "\n".join(f"- {root}/{name}" for name in view.todo_files)
+        examples = "".join(
+            f"- {root}/{source} -> {root}/{answer}\n" for source, answer in view.examples
+        )
+        if examples:
+            examples = f"Solved examples (input file -> its output file):\n{examples}"
         return (
-            f"{view.instruction}\n\nThe working directory is {root}. These files hold the placeholder "
-            f"TODO; replace each with its complete content using the Write or Edit tool:\n{files}\n"
-            "Only read and write files inside the working directory."
+            f"{view.instruction}\n\nThe working directory is {root}. {examples}These files hold "
+            f"the placeholder TODO; replace each with its complete content using the Write or Edit "
+            f"tool:\n{files}\nOnly read and write files inside the working directory."
         )
 
     async def run_task(self, task: AgentTask, view: TaskView) -> Usage:

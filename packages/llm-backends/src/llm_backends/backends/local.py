@@ -140,6 +140,7 @@ class LocalBackend:
                     messages=[{"role": m.role, "content": m.content} for m in request.messages],
                     max_tokens=request.max_tokens,
                     temperature=request.temperature,
+                    stop=list(request.stop) or None,
                     seed=0,
                 )
             except ValueError as exc:  # llama-cpp-python's "Requested tokens exceed context window"

@@ -115,6 +115,7 @@ class OpenAIBackend:
                 messages=[{"role": m.role, "content": m.content} for m in request.messages],
                 max_tokens=request.max_tokens,
                 temperature=request.temperature,
+                **({"stop": list(request.stop)} if request.stop else {}),
             )
         except openai.APITimeoutError as exc:
             raise CallTimeoutError(f"{self.base_url} timed out") from exc

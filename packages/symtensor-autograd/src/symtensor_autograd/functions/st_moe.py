@@ -5,7 +5,8 @@ Forward, for each input element ``x_i`` (a text):
 1. query:     ``q_i = keywords(x_i)``
 2. retrieval: ``rows_i`` = top-k experience rows by Jaccard(q_i, row keywords), with optional
    Gaussian exploration noise; a query that matches nothing is a cold start (random free rows)
-3. translate: ``o_i = LLM(task, examples = (key, value) of the filled rows_i, input = x_i)``
+3. translate: ``o_i = LLM(task, examples = (key, value) of the filled rows_i, input = x_i)``,
+   the examples given to chat models as previous (key -> value) exchanges, best match last
    (with ``exact_recall``, a row whose key is ``x_i`` itself answers with its value, no LLM)
 4. copy-back: the answers become the output tensor (coefficients pass through from the input)
 
@@ -138,12 +139,20 @@ def _examples(entries: list[ExperienceEntry], rows: list[int]) -> list[Experienc
 
 
 def _translate_task(prompts: StMoePrompts, text: str, examples: list[ExperienceEntry]) -> FileTask:
+    """The translation of ``text``, with the retrieved rows (best first) as solved examples.
+
+    The examples are shown as previous exchanges, the best match last, next to the input:
+    small models imitate the nearest turn most.
+    """
     files = {"input.txt": text}
     for n, entry in enumerate(examples, 1):
         files[f"example_{n}_input.txt"] = entry.key
         files[f"example_{n}_output.txt"] = entry.value
+    turns = tuple(
+        (f"example_{n}_input.txt", f"example_{n}_output.txt") for n in range(len(examples), 0, -1)
+    )
     template = prompts.translate if examples else prompts.translate_alone
-    return FileTask(prompts.render(template), "output.txt", files)
+    return FileTask(prompts.render(template), "output.txt", files, turns)
 
 
 def _recalled(text: str, examples: list[ExperienceEntry]) -> str | None:
