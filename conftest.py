@@ -33,3 +33,18 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Close the two os.devnull handles llama_cpp opens at import and never closes.
+
+    Left open, they are finalised at interpreter exit, where `filterwarnings = error` turns their
+    ResourceWarning into "Exception ignored" noise after the test summary.
+    """
+    import sys
+
+    llama_utils = sys.modules.get("llama_cpp._utils")
+    for name in ("outnull_file", "errnull_file"):
+        handle = getattr(llama_utils, name, None)
+        if handle is not None:
+            handle.close()
