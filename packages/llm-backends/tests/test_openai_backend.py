@@ -43,6 +43,30 @@ def test_answers_are_written_with_code_fences_stripped(make_workspace):
     assert "`f.py`" in body["messages"][1]["content"]
 
 
+def test_stop_sequences_and_example_turns_reach_the_server(make_workspace):
+    ws = make_workspace({"in.txt": "b", "ex_in.txt": "a", "ex_out.txt": "A", "out.txt": "TODO"})
+    examples = ((Path("ex_in.txt"), Path("ex_out.txt")),)
+    task = AgentTask(ws, "Upper-case.", (Path("out.txt"),), examples)
+    with LoopbackChatServer(reply=lambda body: "B") as server:
+        [result] = handler_for(server, stop=("\n\n",)).run([task])
+    assert result.ok, result.error
+    [body] = server.requests
+    assert body["stop"] == ["\n\n"]
+    assert [(m["role"], m["content"]) for m in body["messages"]] == [
+        ("system", "Upper-case."),
+        ("user", "a"),
+        ("assistant", "A"),
+        ("user", "b"),
+    ]
+
+
+def test_without_stop_sequences_none_are_sent(make_workspace):
+    with LoopbackChatServer(reply=lambda body: "x") as server:
+        handler_for(server).run([one_task(make_workspace)])
+    [body] = server.requests
+    assert "stop" not in body
+
+
 def test_server_usage_and_prices_are_accounted(make_workspace):
     with LoopbackChatServer(reply=lambda body: "a b c d") as server:
         backend = OpenAIBackend(
