@@ -14,30 +14,36 @@ Opcode = tuple[str, int, int, int, int]
 MAX_EDIT_DISTANCE = 2000
 
 
-def _myers_matches(a: Sequence[str], b: Sequence[str], limit: int) -> list[tuple[int, int]] | None:
-    """Matched (i, j) line pairs of a shortest edit script, ascending; None past `limit` edits."""
+def _myers_runs(
+    a: Sequence[str], b: Sequence[str], limit: int
+) -> list[tuple[int, int, int]] | None:
+    """(i, j, size) runs of matched lines in a shortest edit script, ascending; None past `limit`
+    edits."""
     n, m = len(a), len(b)
     offset = n + m + 1
     v = [0] * (2 * offset + 1)  # v[offset + k]: furthest x on diagonal k
     trace: list[list[int]] = []  # trace[d]: v[k] for k in [-d-1, d+1] before round d
     for d in range(min(n + m, limit) + 1):
         trace.append(v[offset - d - 1 : offset + d + 2])
-        for k in range(-d, d + 1, 2):
-            if k == -d or (k != d and v[offset + k - 1] < v[offset + k + 1]):
-                x = v[offset + k + 1]  # step down: insertion from b
+        lowest, highest = offset - d, offset + d
+        for index in range(lowest, highest + 1, 2):  # index = offset + k: saves an add per use
+            if index == lowest or (index != highest and v[index - 1] < v[index + 1]):
+                x = v[index + 1]  # step down: insertion from b
             else:
-                x = v[offset + k - 1] + 1  # step right: deletion from a
-            y = x - k
+                x = v[index - 1] + 1  # step right: deletion from a
+            y = x - index + offset
             while x < n and y < m and a[x] == b[y]:
                 x, y = x + 1, y + 1
-            v[offset + k] = x
+            v[index] = x
             if x >= n and y >= m:
                 return _backtrack(trace, n, m)
     return None
 
 
-def _backtrack(trace: list[list[int]], x: int, y: int) -> list[tuple[int, int]]:
-    matches: list[tuple[int, int]] = []
+def _backtrack(trace: list[list[int]], x: int, y: int) -> list[tuple[int, int, int]]:
+    """Walk the trace back from (x, y); each round's diagonal snake is one run. Runs of different
+    rounds are separated by an edit, so they never need merging."""
+    runs: list[tuple[int, int, int]] = []
     for d in range(len(trace) - 1, -1, -1):
         v = trace[d]  # v[k + d + 1] is diagonal k
         k = x - y
@@ -45,22 +51,11 @@ def _backtrack(trace: list[list[int]], x: int, y: int) -> list[tuple[int, int]]:
         previous_k = k + 1 if came_down else k - 1
         previous_x = v[previous_k + d + 1]
         previous_y = previous_x - previous_k
-        while x > previous_x and y > previous_y:
-            x, y = x - 1, y - 1
-            matches.append((x, y))
+        size = min(x - previous_x, y - previous_y)  # the snake ends at (x, y)
+        if size > 0:
+            runs.append((x - size, y - size, size))
         x, y = previous_x, previous_y
-    matches.reverse()
-    return matches
-
-
-def _runs(matches: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
-    """Merge ascending matched pairs into (i, j, size) runs of consecutive matches."""
-    runs: list[tuple[int, int, int]] = []
-    for i, j in matches:
-        if runs and runs[-1][0] + runs[-1][2] == i and runs[-1][1] + runs[-1][2] == j:
-            runs[-1] = (runs[-1][0], runs[-1][1], runs[-1][2] + 1)
-        else:
-            runs.append((i, j, 1))
+    runs.reverse()
     return runs
 
 
@@ -84,18 +79,21 @@ def diff_opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     """Opcodes turning line list `a` into `b` (a minimal edit script when it is small)."""
     n, m = len(a), len(b)
     prefix = 0
-    while prefix < n and prefix < m and a[prefix] == b[prefix]:
+    # zip rather than indexing: no index arithmetic or bounds checks per line
+    for line_a, line_b in zip(a, b, strict=False):
+        if line_a != line_b:
+            break
         prefix += 1
-    suffix = 0
-    while suffix < n - prefix and suffix < m - prefix and a[n - 1 - suffix] == b[m - 1 - suffix]:
+    suffix, most = 0, min(n, m) - prefix  # the suffix must not overlap the prefix
+    for line_a, line_b in zip(reversed(a), reversed(b), strict=False):
+        if suffix == most or line_a != line_b:
+            break
         suffix += 1
     middle_a, middle_b = a[prefix : n - suffix], b[prefix : m - suffix]
-    matches = _myers_matches(middle_a, middle_b, MAX_EDIT_DISTANCE)
-    if matches is None:
+    middle_runs = _myers_runs(middle_a, middle_b, MAX_EDIT_DISTANCE)
+    if middle_runs is None:
         matcher = SequenceMatcher(None, middle_a, middle_b, autojunk=False)
         middle_runs = [run for run in matcher.get_matching_blocks() if run[2]]
-    else:
-        middle_runs = _runs(matches)
     runs = [(0, 0, prefix)] if prefix else []
     runs += [(i + prefix, j + prefix, size) for i, j, size in middle_runs]
     if suffix:
@@ -107,7 +105,7 @@ def group_opcodes(opcodes: list[Opcode], context: int) -> Iterator[list[Opcode]]
     """Split opcodes into hunks with at most `context` equal lines around each change; changes
     separated by at most 2 * context equal lines share a hunk (as in GNU diff)."""
     codes = list(opcodes)
-    if not any(tag != "equal" for tag, *_ in codes):
+    if all(code[0] == "equal" for code in codes):
         return
     if codes[0][0] == "equal":
         tag, i1, i2, j1, j2 = codes[0]

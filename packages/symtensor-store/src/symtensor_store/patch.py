@@ -105,52 +105,55 @@ class _HunkReader:
             f"diff line {self.position}: {why} (hunk starting at line {self.header_line})"
         )
 
-    def _take_marker(self) -> bool:
-        """Consume a `\\ No newline at end of file` line if it comes next."""
-        if self.position < len(self.lines) and self.lines[self.position][:1] == "\\":
-            self.position += 1
-            return True
-        return False
-
     def read(self) -> Hunk:
         """Read exactly old_count old-side and new_count new-side lines (context counts for both)."""
         lines, old_count, new_count = self.lines, self.old_count, self.new_count
-        old_tags: list[str] = []
+        end, position = len(lines), self.position
         old_texts: list[str] = []
-        new_tags: list[str] = []
         new_texts: list[str] = []
-        tags: list[str] = []
-        while len(old_texts) < old_count or len(new_texts) < new_count:
-            if self.position >= len(lines):
+        tags: list[str] = []  # " ", "-" or "+" per body line; each side's tags are derived below
+        olds = news = 0  # lines read so far on each side (kept as ints: this loop is hot)
+        while olds < old_count or news < new_count:
+            if position >= end:
+                self.position = position
                 raise self._malformed("unexpected end of diff inside a hunk")
-            raw = lines[self.position]
-            self.position += 1
+            raw = lines[position]
+            position += 1
             tag = raw[0]
             text = raw[1:]
-            if tag == "=":
+            if tag == " " or tag == "-" or tag == "+":
+                pass
+            elif tag == "=":
                 tag = " "
             elif tag == "\t" or tag == "\n":
                 tag, text = " ", raw  # GNU: "assume the space got eaten"
-            elif tag != " " and tag != "-" and tag != "+":
+            else:
+                self.position = position
                 raise self._malformed(
                     f"expected a line starting with ' ', '-' or '+', got {raw[:40]!r}"
                 )
             new_text = text
             if tag != "+":
-                if len(old_texts) == old_count:
+                if olds == old_count:
+                    self.position = position
                     raise self._malformed("more old lines than the hunk header announces")
-                if len(old_texts) + 1 == old_count and self._take_marker():
+                olds += 1
+                # a `\ No newline at end of file` marker can only follow a side's last line
+                if olds == old_count and position < end and lines[position][0] == "\\":
+                    position += 1
                     text = new_text = text[:-1]
-                old_tags.append(tag)
                 old_texts.append(text)
             if tag != "-":
-                if len(new_texts) == new_count:
+                if news == new_count:
+                    self.position = position
                     raise self._malformed("more new lines than the hunk header announces")
-                if len(new_texts) + 1 == new_count and self._take_marker():
+                news += 1
+                if news == new_count and position < end and lines[position][0] == "\\":
+                    position += 1
                     new_text = new_text[:-1]
-                new_tags.append(tag)
                 new_texts.append(new_text)
             tags.append(tag)
+        self.position = position
         joined = "".join(tags)
         first_change = len(joined) - len(joined.lstrip(" "))
         if first_change == len(joined):
@@ -160,9 +163,9 @@ class _HunkReader:
             old_count,
             self.new_start,
             new_count,
-            "".join(old_tags),
+            joined.replace("+", ""),
             old_texts,
-            "".join(new_tags),
+            joined.replace("-", ""),
             new_texts,
             first_change,
             len(joined) - len(joined.rstrip(" ")),
