@@ -296,22 +296,36 @@ class _Patcher:
         """Write the hunk at input line `where` (GNU `apply_hunk`); False if it cannot go there."""
         old, new = 0, 0
         old_tags, new_tags, new_texts = hunk.old_tags, hunk.new_tags, hunk.new_texts
-        while old < len(old_tags):
+        old_end, new_end = len(old_tags), len(new_tags)
+        # Whole runs of equal tags at a time: old_tags holds only " -" and new_tags only " +",
+        # so a run ends at the next other tag (str.find, not a Python loop per line).
+        while old < old_end:
             if old_tags[old] == "-":
                 if not self._copy_till(where + old - 1):
                     return False
-                self.last_frozen_line += 1  # drop the deleted input line
-                old += 1
-            elif new >= len(new_tags):
+                run_end = old_tags.find(" ", old)
+                run_end = old_end if run_end < 0 else run_end
+                self.last_frozen_line += run_end - old  # drop the deleted input lines
+                old = run_end
+            elif new >= new_end:
                 break
             elif new_tags[new] == "+":
                 if not self._copy_till(where + old - 1):
                     return False
-                self._write(new_texts[new], fix_newline=False)
-                new += 1
+                run_end = new_tags.find(" ", new)
+                run_end = new_end if run_end < 0 else run_end
+                self.output.extend(new_texts[new:run_end])  # as _write(fix_newline=False) each
+                self.after_newline = new_texts[run_end - 1].endswith("\n")
+                new = run_end
             else:  # context: copied later from the input, which may differ under fuzz
-                old += 1
-                new += 1
+                old_run = old_tags.find("-", old)
+                new_run = new_tags.find("+", new)
+                step = min(
+                    (old_end if old_run < 0 else old_run) - old,
+                    (new_end if new_run < 0 else new_run) - new,
+                )
+                old += step
+                new += step
         if new < len(new_tags) and new_tags[new] == "+":
             if not self._copy_till(where + old - 1):
                 return False
