@@ -48,3 +48,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         handle = getattr(llama_utils, name, None)
         if handle is not None:
             handle.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_llm_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point the LLM response cache at a per-session folder: tests neither read answers cached
+    by earlier runs nor leave entries in the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LLM_CACHE_DIR", str(tmp_path_factory.mktemp("llm-cache")))
+        yield
