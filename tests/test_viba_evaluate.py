@@ -1,5 +1,7 @@
 """`viba-train evaluate`: translations from a saved experience, scores, and clear errors."""
 
+import shutil
+
 import pytest
 from viba_trainer.cli import main
 from viba_trainer.dataset import load_pairs
@@ -74,18 +76,27 @@ def test_python_that_does_not_parse_is_rejected_before_any_work(trained_run, tmp
     assert not out.exists()
 
 
-@pytest.mark.parametrize("make_dir", ["missing", "garbage", "empty-run"])
-def test_unreadable_experience_directory_is_a_clear_error(make_dir, tmp_path, sources, capsys):
+@pytest.mark.parametrize("make_dir", ["missing", "garbage", "empty-run", "binary-element"])
+def test_unreadable_experience_directory_is_a_clear_error(
+    make_dir, trained_run, tmp_path, sources, capsys
+):
     experience = tmp_path / make_dir
     if make_dir == "garbage":
         experience.mkdir()
         (experience / "shape").write_text("not json")
     elif make_dir == "empty-run":
         (experience / "checkpoints").mkdir(parents=True)
+    elif make_dir == "binary-element":
+        shutil.copytree(trained_run / "checkpoints" / "step-0001" / "experience", experience)
+        element = next((experience / "storage").rglob("data"))
+        element.write_bytes(b"\xff\xfe not text")
     files, _ = sources
-    assert evaluate(experience, files) == 1
+    out = tmp_path / "translations"
+    assert evaluate(experience, files, "--output-dir", str(out)) == 1
     err = capsys.readouterr().err
+    assert err.startswith("viba-train: error: ") and err.count("\n") == 1
     assert str(experience) in err and "Traceback" not in err
+    assert not out.exists()
 
 
 def test_reference_count_must_match_the_files(trained_run, sources, capsys):

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import torch
 from symtensor_autograd import StMoeModule, check_experience, text_edit_distance_ratio
-from symtensor_store import SymbolicTensorError, load_tensor, make_tensor, pack_tensor
+from symtensor_store import (
+    SymbolicTensorError,
+    file_paths,
+    load_tensor,
+    make_tensor,
+    pack_tensor,
+)
 
 from viba_trainer.atomic import write_text_atomic
 from viba_trainer.checkpoint import EXPERIENCE_DIR, CheckpointStore
@@ -117,14 +123,30 @@ def resolve_experience(path: Path) -> tuple[Path, TrainConfig | None]:
 def _load_experience_copy(directory: Path, root: Path) -> torch.Tensor:
     """Load a private copy of the dumped experience under ``root`` (the original stays intact)."""
     copy = root / "experience"
+
+    def named(error: Exception) -> str:  # name the user's files, not the private copy
+        return str(error).replace(str(copy), str(directory))
+
     try:
         shutil.copytree(directory, copy)
         experience = load_tensor(copy)
         check_experience(experience)
     except (OSError, SymbolicTensorError) as error:
-        raise ExperienceError(f"cannot load the experience in {directory}: {error}") from error
+        raise ExperienceError(
+            f"cannot load the experience in {directory}: {named(error)}"
+        ) from error
     except ValueError as error:
-        raise ExperienceError(f"{directory} is not an experience table: {error}") from error
+        raise ExperienceError(f"{directory} is not an experience table: {named(error)}") from error
+    for path in file_paths(experience):
+        try:
+            path.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            continue  # an empty cell
+        except (OSError, UnicodeDecodeError) as error:
+            element = directory / path.relative_to(copy)
+            raise ExperienceError(
+                f"cannot load the experience in {directory}: {element} is not UTF-8 text ({error})"
+            ) from error
     return experience
 
 
