@@ -152,3 +152,21 @@ def test_symlink_loop_is_a_storage_error(tmp_path):
     path.symlink_to(path)
     with pytest.raises(StorageError, match="cannot read element"):
         read_element(t, (0,))
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError(28, "No space left on device")])
+def test_an_interrupted_write_leaves_the_old_element_whole(tmp_path, monkeypatch, failure):
+    from symtensor_store import layout
+
+    t = make_tensor(["old text\n"], tmp_path)
+
+    def crash(source, target):
+        raise failure
+
+    monkeypatch.setattr(layout.os, "replace", crash)
+    expected = KeyboardInterrupt if failure is KeyboardInterrupt else StorageError
+    with pytest.raises(expected):
+        write_element(t, (0,), "new text that never lands\n")
+    monkeypatch.undo()
+    assert read_element(t, (0,)) == "old text\n"
+    assert [p.name for p in (tmp_path / t.st_uid).rglob(".tmp*")] == []

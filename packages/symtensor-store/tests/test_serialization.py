@@ -72,3 +72,30 @@ def test_load_with_stray_storage_path_names_it(tmp_path):
     bad.write_text("?")
     with pytest.raises(StorageError, match="not a valid element path"):
         load_tensor(tmp_path / t.st_uid)
+
+
+def test_load_binary_garbage_shape_names_the_file(tmp_path):
+    t = make_tensor(["a", "b"], tmp_path)
+    (tmp_path / t.st_uid / "shape").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(StorageError, match=r"shape: shape file is not UTF-8"):
+        load_tensor(tmp_path / t.st_uid)
+
+
+def test_load_shape_that_is_a_folder_names_it(tmp_path):
+    t = make_tensor(["a"], tmp_path)
+    shape = tmp_path / t.st_uid / "shape"
+    shape.unlink()
+    shape.mkdir()
+    with pytest.raises(StorageError, match=r"shape: cannot read shape file"):
+        load_tensor(tmp_path / t.st_uid)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff", b"[1, 2]", b'{"dtype": "Tensor", "values": [1, 1]}', b'{"values": [1, 1]}'],
+)
+def test_load_corrupt_coefficients_names_the_file(tmp_path, content):
+    directory = dump_tensor(make_tensor(["a", "b"], tmp_path / "root"), tmp_path / "dumped")
+    (directory / "coefficients").write_bytes(content)
+    with pytest.raises(StorageError, match=r"dumped/coefficients: corrupt coefficients file"):
+        load_tensor(directory)

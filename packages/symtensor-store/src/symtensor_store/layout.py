@@ -143,6 +143,10 @@ def read_shape(directory: Path) -> tuple[int, ...]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as error:
         raise StorageError(f"{path}: shape file is missing") from error
+    except UnicodeDecodeError as error:
+        raise StorageError(f"{path}: shape file is not UTF-8 text ({error.reason})") from error
+    except OSError as error:  # a directory, no permission, ...
+        raise StorageError(f"{path}: cannot read shape file ({error.strerror or error})") from error
     try:
         shape = json.loads(text)
     except json.JSONDecodeError as error:

@@ -75,8 +75,16 @@ def _read_coefficients(directory: Path, shape: tuple[int, ...]) -> torch.Tensor 
         payload = json.loads(path.read_text(encoding="utf-8"))
         dtype = getattr(torch, payload["dtype"])
         values = torch.tensor(payload["values"], dtype=torch.float32)
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # incl. JSON, UTF-8
         raise StorageError(f"{path}: corrupt coefficients file ({error})") from error
+    except OSError as error:
+        raise StorageError(
+            f"{path}: cannot read coefficients file ({error.strerror or error})"
+        ) from error
+    if not isinstance(dtype, torch.dtype):
+        raise StorageError(
+            f"{path}: corrupt coefficients file (unknown dtype {payload['dtype']!r})"
+        )
     if values.numel() != layout.numel(shape):
         raise StorageError(f"{path}: {values.numel()} coefficients do not fit shape {list(shape)}")
     return values.reshape(shape).to(dtype)
