@@ -18,3 +18,22 @@ def test_cli_exits_1_when_a_task_fails(make_workspace, tmp_path, capsys):
     assert code == 1
     out = capsys.readouterr().out
     assert "FAILED" in out and "WorkspaceEscapeError" in out
+
+
+def test_help_names_defaults_and_exit_statuses(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert "exit status: 0" in out and "(default 120)" in out and "(default 5)" in out
+
+
+def test_cli_rejects_a_negative_retry_count_with_a_one_line_error(make_workspace, capsys):
+    ws = make_workspace({"a.py": "TODO"})
+    code = main([str(ws), "-i", "x", "-b", "scripted", "--no-cache", "--retries", "-1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == "error: BackendConfigError: max_retries must be >= 0, got -1\n"
+    assert (ws / "a.py").read_text() == "TODO"

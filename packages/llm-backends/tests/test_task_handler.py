@@ -284,3 +284,46 @@ def test_a_bad_example_file_fails_the_task_with_its_name(
     assert not result.ok and isinstance(result.error, ExampleFileError)
     assert message in str(result.error)
     assert (ws / "out.txt").read_text() == "TODO"
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"concurrency": 0}, "concurrency must be >= 1"),
+        ({"timeout_s": 0}, "timeout_s must be > 0"),
+        ({"max_retries": -1}, "max_retries must be >= 0"),
+        ({"max_tokens": 0}, "max_tokens must be >= 1"),
+    ],
+)
+def test_invalid_settings_are_refused_up_front(setting, message):
+    from llm_backends import BackendConfigError
+
+    with pytest.raises(BackendConfigError, match=message):
+        TaskHandler(ScriptedBackend(fill_with_name), use_cache=False, **setting)
+
+
+def test_cache_hits_and_failures_are_logged_too(make_workspace, tmp_path):
+    from llm_backends import RetryableBackendError, RetryPolicy
+
+    log = tmp_path / "calls.jsonl"
+
+    def respond(view, todo_file):
+        if view.instruction == "fail":
+            raise RetryableBackendError("busy")
+        return "one two\n"
+
+    handler = TaskHandler(
+        ScriptedBackend(respond, model="m"),
+        cache_dir=tmp_path / "c",
+        log_path=log,
+        max_retries=1,
+        retry=RetryPolicy(base_delay_s=0.001),
+    )
+    handler.run([AgentTask(make_workspace({"f.py": "TODO"}), "x", (Path("f.py"),))])
+    handler.run([AgentTask(make_workspace({"f.py": "TODO"}), "x", (Path("f.py"),))])
+    handler.run([AgentTask(make_workspace({"f.py": "TODO"}), "fail", (Path("f.py"),))])
+    miss, hit, failure = [json.loads(line) for line in log.read_text().splitlines()]
+    assert miss["cached"] is False and miss["completion_tokens"] == 2
+    assert hit["cached"] is True and hit["key"] == miss["key"]
+    assert hit["prompt_tokens"] == hit["completion_tokens"] == 0 and hit["cost_usd"] == 0
+    assert failure["error"] == "RetryableBackendError: busy" and failure["attempts"] == 2

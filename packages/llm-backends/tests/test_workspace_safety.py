@@ -140,3 +140,21 @@ def test_a_symlink_loop_inside_the_workspace_is_read_once(tmp_path):
     (tmp_path / "sub" / "f.txt").write_text("f")
     (tmp_path / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)
     assert read_workspace_files(tmp_path) == {"sub/f.txt": "f"}
+
+
+def test_an_interrupted_write_leaves_the_todo_file_whole(tmp_path, monkeypatch):
+    from llm_backends import workspace
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "f.py").write_text("TODO")
+
+    def crash(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(workspace.os, "replace", crash)
+    with pytest.raises(OSError, match="No space left"):
+        write_inside(ws, "f.py", "new content\n")
+    monkeypatch.undo()
+    assert (ws / "f.py").read_text() == "TODO"
+    assert sorted(p.name for p in ws.iterdir()) == ["f.py"]

@@ -21,6 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
             "with one LLM backend; tasks run concurrently, answers are cached on disk. The backend "
             "defaults to $LLM_BACKEND, else openai when $LLM_BASE_URL is set, else local."
         ),
+        epilog=(
+            "exit status: 0 when every task filled its files, 1 when a task failed (each failure "
+            "is printed with its error), 2 for bad arguments or backend settings."
+        ),
     )
     parser.add_argument(
         "workspaces", nargs="+", type=Path, metavar="WORKSPACE", help="task directory"
@@ -35,17 +39,40 @@ def build_parser() -> argparse.ArgumentParser:
         dest="files",
         help="TODO file relative to each workspace (repeatable; default: every file whose content is TODO)",
     )
-    parser.add_argument("-b", "--backend", choices=BACKEND_NAMES, default=None, help="backend name")
+    parser.add_argument(
+        "-b",
+        "--backend",
+        choices=BACKEND_NAMES,
+        default=None,
+        help="backend (default: $LLM_BACKEND, else openai if $LLM_BASE_URL is set, else local)",
+    )
     parser.add_argument(
         "-j", "--concurrency", type=int, default=8, help="most calls in flight (default 8)"
     )
-    parser.add_argument("--max-tokens", type=int, default=512, help="answer length limit per file")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per call attempt")
-    parser.add_argument("--retries", type=int, default=5, help="retries on 429/5xx/timeouts")
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=512,
+        help="answer length limit per file, in tokens (default 512)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds per call attempt (default 120)"
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=5,
+        help="retries on 429/5xx/timeouts/connection failures (default 5)",
+    )
     parser.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the response cache"
     )
-    parser.add_argument("--cache-dir", type=Path, default=None, help="response cache directory")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="response cache directory (default $LLM_CACHE_DIR, else ~/.cache/llm-backends)",
+    )
     parser.add_argument("--log", type=Path, default=None, help="append one JSON line per call here")
     return parser
 

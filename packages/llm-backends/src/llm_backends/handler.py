@@ -66,6 +66,10 @@ class TaskHandler:
             raise BackendConfigError(f"concurrency must be >= 1, got {concurrency}")
         if timeout_s <= 0:
             raise BackendConfigError(f"timeout_s must be > 0, got {timeout_s}")
+        if max_retries < 0:
+            raise BackendConfigError(f"max_retries must be >= 0, got {max_retries}")
+        if max_tokens < 1:
+            raise BackendConfigError(f"max_tokens must be >= 1, got {max_tokens}")
         self.backend = (
             backend
             if backend is not None and not isinstance(backend, str)
