@@ -120,3 +120,18 @@ def test_progress_bars_name_each_phase(tmp_path, capsys):
     err = capsys.readouterr().err
     for phase in ("iteration 1/1 forward", "iteration 1/1 backward", "iteration 1/1 step"):
         assert phase in err
+
+
+def test_each_iteration_prints_loss_validity_patches_llm_calls_tokens_and_cache_hits(
+    tmp_path, capsys
+):
+    argv = ["--backend", "scripted", "--pairs", "seq", "loop", "--iterations", "2", "--quiet"]
+    assert main([*argv, "--output-dir", str(tmp_path / "run")]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("iteration")]
+    assert len(lines) == 2
+    for number, line in enumerate(lines, 1):
+        assert line.startswith(f"iteration {number}: mean loss ")
+        for field in ("valid Viba", "applied=", "fuzzed=", "rejected=", "skipped=", "LLM calls",
+                      "cached)", "tokens "):  # fmt: skip
+            assert field in line, (field, line)
+    assert "mean loss 0.0000, valid Viba 100%" in lines[1]
