@@ -66,3 +66,21 @@ def test_every_task_trains_and_tests_through_the_cli(task, capsys):
 def test_training_cli_rejects_a_bad_range():
     with pytest.raises(SystemExit):
         main(["--train-lengths", "9-2"])
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--test-step", "0"], "argument --test-step: must be >= 1, got 0"),
+        (["--batch-size", "0"], "argument --batch-size: must be >= 1, got 0"),
+        (["--test-samples", "0"], "argument --test-samples: must be >= 1, got 0"),
+        (["--log-every", "0"], "argument --log-every: must be >= 1, got 0"),
+        (["--lr", "-1"], "argument --lr: must be > 0, got -1"),
+        (["--steps", "x"], "argument --steps: expected an integer, got 'x'"),
+    ],
+)
+def test_training_cli_rejects_impossible_options_with_a_usage_error(option, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(option)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

@@ -119,6 +119,31 @@ def _parse_range(text: str) -> tuple[int, int]:
     return result
 
 
+def _at_least(minimum: int):
+    """An argparse type: an integer >= ``minimum``, else a one-line usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (fields of :class:`TrainConfig` plus --models)."""
     defaults = TrainConfig()
@@ -135,9 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["stack_rnn", "lstm"],
         help="models to train one after the other with the same budget",
     )
-    parser.add_argument("--steps", type=int, default=defaults.steps, help="training steps")
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam learning rate")
+    parser.add_argument(
+        "--steps", type=_at_least(0), default=defaults.steps, help="training steps (default 2000)"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_at_least(1),
+        default=defaults.batch_size,
+        help="sequences per training step, all of one random length (default 32)",
+    )
+    parser.add_argument(
+        "--lr", type=_positive_float, default=defaults.lr, help="Adam learning rate (3e-3)"
+    )
     parser.add_argument(
         "--train-lengths",
         type=_parse_range,
@@ -150,19 +184,35 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.test_lengths,
         help="range LOW-HIGH of task lengths to test on (default 41-100)",
     )
-    parser.add_argument("--test-step", type=int, default=1, help="test every k-th length")
     parser.add_argument(
-        "--test-samples", type=int, default=defaults.test_samples, help="sequences per length"
-    )
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="seeds data and init")
-    parser.add_argument(
-        "--hidden-size", type=int, default=defaults.hidden_size, help="Stack-RNN controller size"
+        "--test-step", type=_at_least(1), default=1, help="test every k-th length (default 1)"
     )
     parser.add_argument(
-        "--cell-size", type=int, default=defaults.cell_size, help="Stack-RNN stack cell size"
+        "--test-samples",
+        type=_at_least(1),
+        default=defaults.test_samples,
+        help="sequences per test length (default 64)",
     )
     parser.add_argument(
-        "--lstm-hidden-size", type=int, default=defaults.lstm_hidden_size, help="LSTM size"
+        "--seed", type=int, default=defaults.seed, help="seeds data and init (default 0)"
+    )
+    parser.add_argument(
+        "--hidden-size",
+        type=_at_least(1),
+        default=defaults.hidden_size,
+        help="Stack-RNN controller size (default 32)",
+    )
+    parser.add_argument(
+        "--cell-size",
+        type=_at_least(1),
+        default=defaults.cell_size,
+        help="Stack-RNN stack cell size (default 8)",
+    )
+    parser.add_argument(
+        "--lstm-hidden-size",
+        type=_at_least(1),
+        default=defaults.lstm_hidden_size,
+        help="LSTM size (default 256)",
     )
     parser.add_argument(
         "--soft-test",
@@ -170,11 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep soft stack actions at test time (default: argmax, an exact discrete stack)",
     )
     parser.add_argument(
-        "--log-every", type=int, default=defaults.log_every, help="print the loss every N steps"
+        "--log-every",
+        type=_at_least(1),
+        default=defaults.log_every,
+        help="print the loss every N steps (default 250)",
     )
     parser.add_argument(
         "--threads",
-        type=int,
+        type=_at_least(0),
         default=1,
         help="torch threads (default 1: these small step-by-step models run fastest on one; "
         "0 keeps torch's default)",
