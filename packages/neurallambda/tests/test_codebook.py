@@ -1,6 +1,14 @@
 import pytest
 import torch
-from neurallambda import Codebook, IntegerRangeError, VectorSizeError, compile_text, to_memory
+from neurallambda import (
+    Codebook,
+    ConfigurationError,
+    IntegerRangeError,
+    NeurallambdaError,
+    VectorSizeError,
+    compile_text,
+    to_memory,
+)
 
 
 def small_codebook(**overrides) -> Codebook:
@@ -40,3 +48,17 @@ def test_save_and_load(tmp_path):
     loaded = Codebook.load(tmp_path / "codebook.pt")
     assert loaded.names == codebook.names
     assert torch.equal(loaded.space.vectors, codebook.space.vectors)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"cells": 0}, "cells must be >= 1"),
+        ({"vec_size": 0}, "vec_size must be >= 1"),
+        ({"int_range": (5, 1)}, "lo <= hi"),
+    ],
+)
+def test_impossible_sizes_are_domain_errors(overrides, message):
+    with pytest.raises(ConfigurationError, match=message) as info:
+        small_codebook(**overrides)
+    assert isinstance(info.value, NeurallambdaError)

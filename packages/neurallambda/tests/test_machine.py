@@ -74,6 +74,14 @@ def test_running_out_of_steps_is_reported(machine):
     assert "within 2 steps" in str(outcome.error)
 
 
+def test_running_out_of_steps_is_reported_per_program(machine):
+    with torch.no_grad():
+        slow, quick = machine.evaluate(["(+ 1 (+ 2 (+ 3 4)))", "(+ 1 1)"], max_steps=2)
+    assert isinstance(slow.error, NoNormalFormError) and "program 0" in str(slow.error)
+    assert slow.term is None
+    assert (quick.text, quick.steps) == ("2", 1)
+
+
 def test_a_budget_of_exactly_the_needed_steps_is_enough(machine):
     with torch.no_grad():
         (outcome,) = machine.evaluate(["(+ 1 (+ 2 (+ 3 4)))"], max_steps=3)

@@ -8,6 +8,7 @@ Pipeline: text -> :func:`parse` -> :func:`to_core` (de Bruijn core terms) -> :fu
 
 from neurallambda.codebook import Codebook
 from neurallambda.errors import (
+    ConfigurationError,
     IntegerRangeError,
     NeurallambdaError,
     NoNormalFormError,
@@ -60,6 +61,7 @@ __all__ = [
     "BoolLiteral",
     "Call",
     "Codebook",
+    "ConfigurationError",
     "Cons",
     "Defn",
     "Fn",

@@ -14,6 +14,33 @@ from neurallambda.memory import format_memory
 from neurallambda.reference import normalize
 from neurallambda.terms import compile_text, show
 
+_LANGUAGE = """\
+language: integers (negative too), true / false, names, (fn [x y] body) (curried),
+application (f a b), quoted lists '(1 x (+ 1 2)), cons / car / cdr, (let [a 1 b a] body),
+(if cond then else), + - *, = < > <= >=, not, and top-level (defn name [params] body)
+before the expression; ; starts a comment.
+
+exit status: 0 result printed (check: machine and reference agree), 1 the program failed
+while running (no normal form within --steps, memory or integer overflow; check: they
+disagree), 2 bad input (parse error with line and column, program too large for --cells,
+integer outside --int-range, --vec-size too small for the codebook, bad option).
+"""
+
+
+def _count(minimum: int):
+    """An argparse type: an integer >= ``minimum``, else a one-line usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    return parse
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -23,26 +50,48 @@ def _parser() -> argparse.ArgumentParser:
             "laid out in address memory, projected to random vectors, reduced in normal order by "
             "soft tensor operations, and read back to text."
         ),
-        epilog='example: neurallambda run "((fn [x y] \'(1 y x)) 10 100)"',
+        epilog='example: neurallambda run "((fn [x y] \'(1 y x)) 10 100)"\n\n' + _LANGUAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="print the machine's read-back of a program")
+    run = commands.add_parser(
+        "run",
+        help="print the machine's read-back of a program",
+        description="Reduce PROGRAM on the machine and print the normal form it reads back "
+        "(an error instead when there is none).",
+        epilog='example: neurallambda run "((fn [x] x) 42)" --trace\n\n' + _LANGUAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check = commands.add_parser(
-        "check", help="print the machine's result beside the reference interpreter's"
+        "check",
+        help="print the machine's result beside the reference interpreter's",
+        description="Reduce PROGRAM on the machine and with the symbolic reference interpreter "
+        "(same step budget and limits) and print both and whether they agree.",
+        epilog='example: neurallambda check "(let [a 6] (* a 7))"\n\n' + _LANGUAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     for sub in (run, check):
         sub.add_argument("program", help='program text, e.g. "((fn [x] x) 42)"')
-        sub.add_argument("--steps", type=int, default=100, help="max reduction steps (100)")
-        sub.add_argument("--vec-size", type=int, default=512, help="symbol vector size (512)")
-        sub.add_argument("--cells", type=int, default=64, help="memory cells (64)")
-        sub.add_argument("--seed", type=int, default=0, help="codebook seed (0)")
+        sub.add_argument(
+            "--steps", type=_count(0), default=100, help="max reduction steps (default 100)"
+        )
+        sub.add_argument(
+            "--vec-size",
+            type=_count(1),
+            default=512,
+            help="dimension of the symbol vectors (default 512; too small is refused)",
+        )
+        sub.add_argument(
+            "--cells", type=_count(1), default=64, help="memory cells, one per term node (64)"
+        )
+        sub.add_argument("--seed", type=int, default=0, help="codebook seed (default 0)")
         sub.add_argument(
             "--int-range",
             type=int,
             nargs=2,
             default=(-128, 128),
             metavar=("LO", "HI"),
-            help="integers the codebook can hold (-128 128)",
+            help="integers the codebook can hold, LO <= HI (default -128 128)",
         )
     run.add_argument("--trace", action="store_true", help="print the memory after each step")
     return parser
@@ -103,7 +152,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurallambda`` console script; returns the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.int_range[0] > args.int_range[1]:
+        parser.error(f"--int-range needs LO <= HI, got {args.int_range[0]} {args.int_range[1]}")
     try:
         return _run(args) if args.command == "run" else _check(args)
     except NeurallambdaError as exc:

@@ -18,7 +18,7 @@ import torch
 from neural_structures import SymbolSpace
 from torch import Tensor, nn
 
-from neurallambda.errors import IntegerRangeError, VectorSizeError
+from neurallambda.errors import ConfigurationError, IntegerRangeError, VectorSizeError
 from neurallambda.memory import TAGS, AddressMemory
 from neurallambda.syntax import PRIMITIVES
 
@@ -61,9 +61,13 @@ class Codebook(nn.Module):
     ) -> None:
         super().__init__()
         if cells < 1:
-            raise ValueError(f"cells must be >= 1, got {cells}")
+            raise ConfigurationError(f"cells must be >= 1, got {cells}")
+        if vec_size < 1:
+            raise ConfigurationError(f"vec_size must be >= 1, got {vec_size}")
         if int_range[0] > int_range[1]:
-            raise ValueError(f"int_range must be (lo, hi) with lo <= hi, got {int_range}")
+            raise ConfigurationError(
+                f"int_range must be (lo, hi) with lo <= hi, got {tuple(int_range)}"
+            )
         self.cells = cells
         self.int_range = (int(int_range[0]), int(int_range[1]))
         self.max_similarity = max_similarity

@@ -20,6 +20,10 @@ class ParseError(NeurallambdaError, ValueError):
         self.column = column
 
 
+class ConfigurationError(NeurallambdaError, ValueError):
+    """A machine or codebook was configured with an impossible size or range."""
+
+
 class ProgramTooLargeError(NeurallambdaError, ValueError):
     """A program (or one of its reducts) needs more memory cells than the machine has."""
 

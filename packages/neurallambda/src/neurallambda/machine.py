@@ -37,6 +37,7 @@ from torch import Tensor, nn
 
 from neurallambda.codebook import BINARY_INT_OPS, COMPARISON_OPS, Codebook, SymbolGroups
 from neurallambda.errors import (
+    ConfigurationError,
     IntegerRangeError,
     NeurallambdaError,
     NoNormalFormError,
@@ -203,7 +204,9 @@ class ReductionMachine(nn.Module):
             max_similarity=self.config.max_similarity,
         )
         if self.codebook.cells != self.config.cells:
-            raise ValueError("codebook and config disagree on the number of cells")
+            raise ConfigurationError(
+                f"codebook has {self.codebook.cells} cells, config {self.config.cells}"
+            )
 
     # --- compile and read back -------------------------------------------------------------------
 
