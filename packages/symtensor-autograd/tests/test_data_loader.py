@@ -59,3 +59,13 @@ def test_a_missing_expected_file_is_named(dataset, root):
 def test_batch_size_must_be_positive(dataset, root):
     with pytest.raises(DataLoaderError, match="batch_size"):
         FileBatchLoader([(dataset / "a.py", dataset / "a.viba")], root, batch_size=0)
+
+
+def test_an_empty_list_of_pairs_is_refused(root):
+    with pytest.raises(DataLoaderError, match="at least one"):
+        FileBatchLoader([], root)
+
+
+def test_a_pair_naming_a_missing_file_is_refused(dataset, root):
+    with pytest.raises(DataLoaderError, match=r"nope\.py"):
+        FileBatchLoader([(dataset / "nope.py", dataset / "a.viba")], root)

@@ -188,3 +188,17 @@ def test_the_patched_copy_is_removed_after_the_step(root, channel):
     folders_before = {path.name for path in root.iterdir()}
     StSGD([p], lr=1.0, keywords=LexicalKeywords()).step()
     assert {path.name for path in root.iterdir()} == folders_before
+
+
+def test_a_patch_that_applies_only_with_fuzz_is_committed_and_counted_as_fuzzed(root, channel):
+    value = "".join(f"line {k}\n" for k in range(1, 8))
+    p = experience_parameter(root, [("q\n", "key\n", value)], channel)
+    stale = value.replace("line 1\n", "LINE ONE\n")  # the diff's first context line is stale
+    diff = unified_diff(stale, stale.replace("line 4\n", "LINE FOUR\n"))
+    channel.send(p, text_tensor(["", "", diff], p.shape, p.st_root, dtype=p.dtype))
+    p.grad = torch.tensor([[0.0, 0.0, 1.0]], dtype=p.dtype)
+    optimizer = StSGD([p], lr=1.0, keywords=LexicalKeywords())
+    optimizer.step()
+    assert read_texts(p)[2] == value.replace("line 4\n", "LINE FOUR\n")
+    report = optimizer.last_report
+    assert (report.fuzzed, report.applied, report.rejected, report.rows_updated) == (1, 0, 0, 1)

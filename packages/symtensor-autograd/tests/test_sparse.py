@@ -63,3 +63,14 @@ def test_with_dense_view_runs_a_dense_function_and_returns_sparse_values(make, c
     edit_distance_ratio(result, make_tensor(["x\n", "z\n"], values.st_root)).sum().backward()
     assert values.grad.tolist() == [0.0, 0.5]
     assert read_texts(channel.text_grad(values)) == ["", unified_diff("y\n", "z\n")]
+
+
+def test_with_dense_view_numeric_gradient_matches_finite_differences(make, channel):
+    values = make(["x", "y", "z"], grad=True)
+    coordinates = torch.tensor([[0, 1], [1, 0], [1, 1]])
+    assert torch.autograd.gradcheck(
+        lambda v: with_dense_view(
+            lambda d: copy(d, channel=channel), coordinates, v, (2, 2), channel=channel
+        ),
+        (values,),
+    )
