@@ -11,6 +11,7 @@ from llm_backends import (
     TaskView,
     UnfilledTodoError,
     Usage,
+    WorkspaceMissingError,
 )
 
 
@@ -126,7 +127,8 @@ def test_missing_workspace_is_a_task_error_not_a_crash(tmp_path):
         [AgentTask(tmp_path / "nope", "x", (Path("f.py"),))]
     )
     assert not result.ok
-    assert "does not exist" in str(result.error)
+    assert isinstance(result.error, WorkspaceMissingError)
+    assert f"workspace {tmp_path / 'nope'} does not exist" in str(result.error)
 
 
 def test_usage_is_accounted_per_task_and_per_handler(make_workspace):

@@ -30,6 +30,7 @@ from .errors import (
     ServerUnreachableError,
     UnfilledTodoError,
     WorkspaceEscapeError,
+    WorkspaceMissingError,
 )
 from .handler import TaskHandler
 from .prompt import build_messages, extract_file_content
@@ -70,6 +71,7 @@ __all__ = [
     "UnfilledTodoError",
     "Usage",
     "WorkspaceEscapeError",
+    "WorkspaceMissingError",
     "build_messages",
     "call_with_retries",
     "default_backend_name",

@@ -23,6 +23,10 @@ class WorkspaceEscapeError(LLMBackendError):
     """A path would read or write outside the task's workspace."""
 
 
+class WorkspaceMissingError(LLMBackendError):
+    """A task's workspace directory does not exist (or is not a directory)."""
+
+
 class ExampleFileError(LLMBackendError):
     """A task's example file is missing, unreadable or also one of its TODO files."""
 

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ExampleFileError, WorkspaceEscapeError
+from .errors import ExampleFileError, WorkspaceEscapeError, WorkspaceMissingError
 from .task import TODO_PLACEHOLDER, AgentTask, TaskView
 
 MAX_FILE_BYTES = 1_000_000
@@ -136,7 +136,7 @@ class TaskWorkspace:
     def open(cls, task: AgentTask) -> TaskWorkspace:
         """Resolve and check the workspace and TODO paths, and read the files the backend sees."""
         if not task.workspace.is_dir():
-            raise WorkspaceEscapeError(
+            raise WorkspaceMissingError(
                 f"workspace {task.workspace} does not exist or is not a directory"
             )
         root = os.path.realpath(task.workspace)
