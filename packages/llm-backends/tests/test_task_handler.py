@@ -329,3 +329,30 @@ def test_cache_hits_and_failures_are_logged_too(make_workspace, tmp_path):
     assert hit["cached"] is True and hit["key"] == miss["key"]
     assert hit["prompt_tokens"] == hit["completion_tokens"] == 0 and hit["cost_usd"] == 0
     assert failure["error"] == "RetryableBackendError: busy" and failure["attempts"] == 2
+
+
+def test_an_unusable_cache_or_log_location_is_refused_up_front(tmp_path):
+    from llm_backends import BackendConfigError
+
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    backend = ScriptedBackend(fill_with_name)
+    with pytest.raises(BackendConfigError, match=rf"cache directory {a_file} cannot be created"):
+        TaskHandler(backend, cache_dir=a_file)
+    with pytest.raises(BackendConfigError, match=rf"log directory {a_file} cannot be created"):
+        TaskHandler(backend, use_cache=False, log_path=a_file / "calls.jsonl")
+    with pytest.raises(BackendConfigError, match="is a directory"):
+        TaskHandler(backend, use_cache=False, log_path=tmp_path)
+
+
+def test_a_failed_cache_write_still_accounts_the_call(make_workspace, tmp_path, monkeypatch):
+    from llm_backends import ResponseCache
+
+    def broken_put(self, request, response):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ResponseCache, "put", broken_put)
+    handler = TaskHandler(ScriptedBackend(lambda v, f: "one two\n"), cache_dir=tmp_path / "c")
+    [result] = handler.run([AgentTask(make_workspace({"f.py": "TODO"}), "x", (Path("f.py"),))])
+    assert isinstance(result.error, OSError)
+    assert handler.usage.calls == 1 and handler.usage.completion_tokens == 2

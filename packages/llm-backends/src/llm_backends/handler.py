@@ -77,9 +77,17 @@ class TaskHandler:
         )
         self._task_level = isinstance(self.backend, TaskBackend)
         self.concurrency = concurrency
-        self.cache = ResponseCache(cache_dir or default_cache_dir()) if use_cache else None
+        self.cache = None
+        if use_cache:
+            self.cache = ResponseCache(_usable_folder(cache_dir or default_cache_dir(), "cache"))
         log_path = log_path or os.environ.get("LLM_LOG_PATH")
-        self.log = CallLog(Path(log_path)) if log_path else None
+        self.log = None
+        if log_path:
+            log_path = Path(log_path)
+            _usable_folder(log_path.parent, "log")
+            if log_path.is_dir():
+                raise BackendConfigError(f"log path {log_path} is a directory, not a file")
+            self.log = CallLog(log_path)
         self.timeout_s = timeout_s
         base = retry or RetryPolicy()
         self.retry = RetryPolicy(
@@ -175,8 +183,6 @@ class TaskHandler:
                 run, usage, todo_file=todo_file, key=key, attempts=attempts, start=start, error=exc
             )
             raise
-        if self.cache is not None:
-            self.cache.put(request, response)
         usage = Usage(
             calls=attempts.count,
             prompt_tokens=response.prompt_tokens,
@@ -185,6 +191,8 @@ class TaskHandler:
             retries=attempts.count - 1,
         )
         self._account(run, usage, todo_file=todo_file, key=key, attempts=attempts, start=start)
+        if self.cache is not None:  # after accounting: a failed cache write never hides a cost
+            self.cache.put(request, response)
         return response
 
     async def _run_agent(self, run: _TaskRun, workspace: TaskWorkspace) -> list[Path]:
@@ -252,6 +260,18 @@ class TaskHandler:
             cost_usd=usage.cost_usd,
             error=None if error is None else f"{type(error).__name__}: {error}",
         )
+
+
+def _usable_folder(folder: Path, what: str) -> Path:
+    """``folder``, created if needed; BackendConfigError naming it if that is impossible."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackendConfigError(
+            f"{what} directory {folder} cannot be created ({exc.strerror or exc})"
+        ) from exc
+    return folder
 
 
 @dataclass
