@@ -99,3 +99,18 @@ def test_load_corrupt_coefficients_names_the_file(tmp_path, content):
     (directory / "coefficients").write_bytes(content)
     with pytest.raises(StorageError, match=r"dumped/coefficients: corrupt coefficients file"):
         load_tensor(directory)
+
+
+def test_load_of_a_linked_dump_whose_source_is_gone_names_the_missing_file(tmp_path):
+    t = make_tensor(["a", "b"], tmp_path / "root")
+    directory = dump_tensor(t, tmp_path / "dumped", as_symlinks=True)
+    assert pack_tensor(load_tensor(directory)) == ["a", "b"]
+    (tmp_path / "root" / t.st_uid / "storage" / "1" / "data").unlink()
+    with pytest.raises(StorageError, match=r"dumped/storage/1/data: element file is missing"):
+        load_tensor(directory)
+
+
+def test_a_live_folder_may_hold_views_of_none_elements(tmp_path):
+    parent = make_tensor([None, "x"], tmp_path)
+    view = slice_view(parent, [0, 1])
+    assert pack_tensor(load_tensor(tmp_path / view.st_uid)) == [None, "x"]

@@ -7,6 +7,7 @@ file (JSON: dtype name and flat values); `load_tensor` attaches to such a folder
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -90,17 +91,35 @@ def _read_coefficients(directory: Path, shape: tuple[int, ...]) -> torch.Tensor 
     return values.reshape(shape).to(dtype)
 
 
+def _require_link_targets(directory: Path) -> None:
+    """Raise StorageError for an element link whose file is gone.
+
+    `dump_tensor` links only to existing files, so in a dumped folder a dangling link means a
+    file went missing after the dump. (A live tensor folder may hold dangling links on purpose:
+    views of none elements.)
+    """
+    for _, data_path in layout.stored_flat_indices(directory):
+        if data_path.is_symlink() and not data_path.exists():
+            raise StorageError(
+                f"{data_path}: element file is missing (the link points to "
+                f"{os.readlink(data_path)}, which no longer exists)"
+            )
+
+
 def load_tensor(directory: Path | str, *, dtype: torch.dtype = torch.bfloat16) -> torch.Tensor:
     """Attach to the tensor folder `directory` (root = its parent, uid = its name).
 
     Coefficients come from its `coefficients` file when present, else 1 where an element holds
     non-empty text (in `dtype`). Raises StorageError (naming the path) when the folder or `shape` is missing,
-    `shape` is corrupt, or an element file lies outside the shape.
+    `shape` or `coefficients` is corrupt, an element file lies outside the shape, or (in a
+    dumped folder) an element link points to a file that no longer exists.
     """
     directory = Path(directory)
     shape = layout.read_shape(directory)
     layout.validate_storage(directory, shape)
     coefficients = _read_coefficients(directory, shape)
+    if coefficients is not None:
+        _require_link_targets(directory)
     if coefficients is None:
         flat = [
             1.0
