@@ -145,3 +145,13 @@ def test_memory_rejects_a_wrong_address_size():
     memory = AddressableMemory(4, key_size=8, value_size=3)
     with pytest.raises(StateShapeError, match=r"address must have shape \(batch, key_size\)"):
         memory.read(memory.init_state(2), torch.zeros(2, 7))
+
+
+def test_memory_reset_clears_only_selected_rows():
+    state = MEMORY.init_state(2, dtype=torch.float64)
+    payload = torch.tensor([[3.0, -3.0]] * 2, dtype=torch.float64)
+    state = MEMORY.write(state, SLOT_ADDRESSES[[5, 5]], payload)
+    state = MEMORY.reset(state, where=torch.tensor([0.0, 1.0]))
+    reads = MEMORY.read(state, SLOT_ADDRESSES[[5, 5]])
+    assert (reads - torch.tensor([[3.0, -3.0], [0.0, 0.0]], dtype=torch.float64)).abs().max() < 1e-6
+    assert MEMORY.reset(state).values.abs().sum() == 0

@@ -197,3 +197,15 @@ def test_grefenstette_stack_soft_strengths_follow_the_paper():
     state, read = step(0.9, 0.9, 3.0)  # pop 0.5 of v2 and 0.4 of v1, then push v3 at 0.9
     assert state.strengths[0, :3].tolist() == pytest.approx([0.9, 0.0, 0.4])
     assert read.item() == pytest.approx(0.9 * 3.0 + 0.1 * 1.0)
+
+
+@pytest.mark.parametrize("structure", [GrefenstetteStack, NeuralQueue])
+def test_strength_structure_reset_empties_only_selected_rows(structure):
+    memory = structure(2, capacity=4)
+    one = torch.ones(2)
+    state, _ = memory(memory.init_state(2), one, torch.zeros(2), torch.ones(2, 2))
+    state = memory.reset(state, where=torch.tensor([1.0, 0.0]))
+    assert memory.read(state).tolist() == [[0.0, 0.0], [1.0, 1.0]]
+    state, read = memory(state, torch.zeros(2), one, torch.zeros(2, 2))  # pop both
+    assert read.abs().sum() == 0
+    assert memory.read(memory.reset(state)).abs().sum() == 0
