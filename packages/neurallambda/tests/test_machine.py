@@ -49,6 +49,19 @@ def test_halting_flag_rises_only_at_normal_form(machine):
     assert state.steps.item() == pytest.approx(1.0)
 
 
+def test_run_stops_as_soon_as_every_program_halts(machine, monkeypatch):
+    calls = []
+    real_step = machine.step
+    monkeypatch.setattr(
+        machine, "step", lambda state, **kw: calls.append(1) or real_step(state, **kw)
+    )
+    with torch.no_grad():
+        state = machine.run(machine.compile(["(+ 1 2)", "((fn [x] (* x x)) 3)"]), max_steps=50)
+    assert len(calls) == 3  # two reductions for the slower program, then one that finds none
+    assert state.steps.tolist() == [1.0, 2.0]
+    assert bool(state.done.all())
+
+
 def test_mixed_batch_gives_each_program_its_own_result(machine):
     programs = ["(+ 1 2)", "((fn [x] '(x x)) true)", "(car '(7 8))", "(fn [x] x)"]
     assert texts(machine, programs) == ["3", "'(true true)", "7", "(fn [x] x)"]
