@@ -144,6 +144,8 @@ def main() -> None:
     config = MachineConfig()  # the default memory size: 64 cells, vec size 512
     machine = ReductionMachine(config)
     terms = workload(64, config.cells, max_steps=40)
+    if len(terms) != 64:
+        raise SystemExit(f"workload has {len(terms)} programs, expected 64")
     print(
         f"machine: cells={config.cells} vec_size={config.vec_size}, torch threads={torch.get_num_threads()}"
     )
