@@ -86,3 +86,35 @@ def test_empty_pair_list_is_refused_by_the_parser(tmp_path, capsys):
 def test_negative_noise_is_refused(tmp_path, capsys):
     code = main(["--noise-std", "-1", "--backend", "scripted", "--output-dir", str(tmp_path / "r")])
     assert code == 1 and "--noise-std must be >= 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_help_states_the_exit_statuses(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "Exit status: 0 done; 1 error, told in one line" in text
+    assert "2 bad usage" in text
+
+
+def test_evaluate_help_wraps_its_description(capsys):
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--help"])
+    assert max(len(line) for line in capsys.readouterr().out.splitlines()) <= 100
+
+
+@pytest.mark.parametrize(("command", "hint"), [("train", True), ("evaluate", False)])
+def test_an_interrupt_exits_130_and_suggests_resume_only_for_training(
+    command, hint, monkeypatch, tmp_path, capsys
+):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("viba_trainer.training.train", interrupted)
+    monkeypatch.setattr("viba_trainer.evaluation.evaluate_files", interrupted)
+    argv = {
+        "train": ["train", "--backend", "scripted", "--output-dir", str(tmp_path / "run")],
+        "evaluate": ["evaluate", "--experience", str(tmp_path), str(tmp_path / "a.py")],
+    }[command]
+    assert main(argv) == 130
+    assert ("--resume" in capsys.readouterr().err) is hint

@@ -50,6 +50,23 @@ Examples:
   viba-train                                     # demo: 5 iterations, 12 pairs, local model
   viba-train train --iterations 2 --pairs seq branch loop --output-dir runs/small
   viba-train train --resume --output-dir runs/small --iterations 4   # continue to 4
+  viba-train evaluate --experience runs/small my_code.py --references my_code.viba
+
+Exit status: 0 done; 1 error, told in one line (bad setting, unknown pair, run directory
+already in use or nothing to resume, missing API key or model); 2 bad usage (e.g. --pairs with
+no name); 130 interrupted (continue with --resume: every finished iteration is checkpointed)."""
+
+EVALUATE_DESCRIPTION = """\
+Translate Python files into Viba with a saved experience table. Prints each translation,
+whether it is valid Viba, and (with --references) its edit distance ratio to the reference."""
+
+EVALUATE_EPILOG = """\
+Every input is checked before the first LLM call, and --output-dir is written only once every
+translation is done. Exit status: 0 done; 1 error, told in one line (a Python file that is
+missing, empty or does not parse; an experience directory that is missing or unreadable; a
+reference count that differs from the file count); 2 bad usage.
+
+Example:
   viba-train evaluate --experience runs/small my_code.py --references my_code.viba"""
 
 
@@ -147,9 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate",
         help="translate Python files with a saved experience and score them",
-        description="Translate Python files into Viba with a saved experience table. Prints "
-        "each translation, whether it is valid Viba, and (with --references) its edit "
-        "distance ratio to the reference.",
+        description=EVALUATE_DESCRIPTION,
+        epilog=EVALUATE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     evaluate.add_argument(
@@ -243,7 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _evaluate(args) if args.command == "evaluate" else _train(args)
     except KeyboardInterrupt:
-        print("viba-train: interrupted; continue with --resume", file=sys.stderr)
+        hint = "" if args.command == "evaluate" else "; continue with --resume"
+        print(f"viba-train: interrupted{hint}", file=sys.stderr)
         return 130
     except VibaTrainerError as error:
         print(f"viba-train: error: {error}", file=sys.stderr)
