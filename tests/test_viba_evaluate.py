@@ -108,3 +108,20 @@ def test_reference_count_must_match_the_files(trained_run, sources, capsys):
 def test_missing_python_file_is_a_clear_error(trained_run, tmp_path, capsys):
     assert evaluate(trained_run, [tmp_path / "nope.py"]) == 1
     assert "cannot read Python file" in capsys.readouterr().err
+
+
+def test_an_experience_directory_without_read_permission_is_a_clear_error(
+    trained_run, tmp_path, sources, monkeypatch, capsys
+):
+    # chmod 000 does not stop root (CI runs as root), so the copy is made to fail as it would
+    def denied(source, destination, **kwargs):
+        raise PermissionError(13, "Permission denied", str(source / "storage"))
+
+    monkeypatch.setattr("viba_trainer.evaluation.shutil.copytree", denied)
+    files, _ = sources
+    out = tmp_path / "translations"
+    assert evaluate(trained_run, files, "--output-dir", str(out)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("viba-train: error: cannot load the experience in ")
+    assert "Permission denied" in err and err.count("\n") == 1
+    assert not out.exists()
