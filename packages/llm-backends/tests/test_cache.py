@@ -94,3 +94,14 @@ def test_a_disk_entry_is_served_from_memory_after_the_first_read(tmp_path):
     cache.put(other, ChatResponse("b"))  # evicts the first (one entry kept)
     assert cache.get(request) is None
     assert cache.get(other) == ChatResponse("b")
+
+
+def test_an_answer_that_does_not_fill_the_todo_is_not_cached(make_workspace, tmp_path):
+    answers = iter(["TODO\n", "filled\n"])
+    backend = ScriptedBackend(lambda v, f: next(answers), model="m")
+    handler = TaskHandler(backend, cache_dir=tmp_path / "cache")
+    [first] = handler.run([fresh_task(make_workspace)])
+    [second] = handler.run([fresh_task(make_workspace)])
+    assert not first.ok and second.ok
+    assert backend.calls == 2 and handler.usage.cache_hits == 0
+    assert (second.task.workspace / "f.py").read_text() == "filled\n"

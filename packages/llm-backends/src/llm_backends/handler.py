@@ -157,12 +157,20 @@ class TaskHandler:
             messages, self.backend.model, self.max_tokens, self.temperature, context, self.stop
         )
         response = await self._complete(run, request, todo_file)
+        return self._file_content(response)
+
+    def _file_content(self, response: ChatResponse) -> str:
+        """What ``response`` would write into its TODO file."""
         if getattr(self.backend, "answers_are_file_content", False):
             return response.content
         return extract_file_content(response.content)
 
     async def _complete(self, run: _TaskRun, request: ChatRequest, todo_file: str) -> ChatResponse:
-        """The cached response, else the backend's (with retries); accounted and logged either way."""
+        """The cached response, else the backend's (with retries); accounted and logged either way.
+
+        Only answers that fill their TODO file are cached: a failed answer is asked again on the
+        next run instead of being replayed from the cache forever.
+        """
         key = request.cache_key()
         if self.cache is not None and (hit := self.cache.get(request)) is not None:
             self._account(run, Usage(cache_hits=1), todo_file=todo_file, key=key, cached=True)
@@ -191,7 +199,8 @@ class TaskHandler:
             retries=attempts.count - 1,
         )
         self._account(run, usage, todo_file=todo_file, key=key, attempts=attempts, start=start)
-        if self.cache is not None:  # after accounting: a failed cache write never hides a cost
+        # After accounting, so that a failed cache write never hides a cost.
+        if self.cache is not None and not is_unfilled(self._file_content(response)):
             self.cache.put(request, response)
         return response
 
