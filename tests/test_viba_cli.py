@@ -58,6 +58,10 @@ def test_top_level_help_names_both_commands(capsys):
         (["--pairs", "seq", "nonsense"], "unknown pair(s) nonsense"),
         (["--iterations", "0"], "--iterations must be at least 1"),
         (["--top-k", "0"], "--top-k must be at least 1"),
+        (["--seed", "-5"], "--seed must be in [0, 2**32 - 1], got -5"),
+        (["--seed", str(2**32)], "--seed must be in [0, 2**32 - 1]"),
+        (["--experience-size", "0"], "--experience-size must be at least 1"),
+        (["--noise-std", "nan"], "--noise-std must be a finite number >= 0, got nan"),
     ],
 )
 def test_bad_train_arguments_exit_1_with_a_message(argv, fragment, tmp_path, capsys):
@@ -85,7 +89,7 @@ def test_empty_pair_list_is_refused_by_the_parser(tmp_path, capsys):
 
 def test_negative_noise_is_refused(tmp_path, capsys):
     code = main(["--noise-std", "-1", "--backend", "scripted", "--output-dir", str(tmp_path / "r")])
-    assert code == 1 and "--noise-std must be >= 0" in capsys.readouterr().err
+    assert code == 1 and "--noise-std must be a finite number >= 0" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["train", "evaluate"])

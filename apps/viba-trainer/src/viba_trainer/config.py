@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -51,8 +52,12 @@ class TrainConfig:
             )
         if self.top_k < 1:
             raise VibaTrainerError(f"--top-k must be at least 1, got {self.top_k}")
-        if self.noise_std < 0:
-            raise VibaTrainerError(f"--noise-std must be >= 0, got {self.noise_std}")
+        if not 0 <= self.seed < 2**32:
+            raise VibaTrainerError(f"--seed must be in [0, 2**32 - 1], got {self.seed}")
+        if not (math.isfinite(self.noise_std) and self.noise_std >= 0):
+            raise VibaTrainerError(
+                f"--noise-std must be a finite number >= 0, got {self.noise_std}"
+            )
         if self.experience_size is not None and self.experience_size < 1:
             raise VibaTrainerError(
                 f"--experience-size must be at least 1, got {self.experience_size}"
