@@ -125,3 +125,12 @@ def test_an_experience_directory_without_read_permission_is_a_clear_error(
     assert err.startswith("viba-train: error: cannot load the experience in ")
     assert "Permission denied" in err and err.count("\n") == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize("top_k", ["0", "-1"])
+def test_top_k_below_one_is_a_clear_error(top_k, trained_run, sources, tmp_path, capsys):
+    files, _ = sources
+    out = tmp_path / "translations"
+    assert evaluate(trained_run, files, "--top-k", top_k, "--output-dir", str(out)) == 1
+    assert f"--top-k must be at least 1, got {top_k}" in capsys.readouterr().err
+    assert not out.exists()

@@ -170,6 +170,8 @@ def evaluate_files(
     """
     if not files:
         raise PythonSourceError("no Python files to evaluate")
+    if top_k is not None and top_k < 1:
+        raise VibaTrainerError(f"--top-k must be at least 1, got {top_k}")
     sources = [read_python_source(path) for path in files]
     if references is not None and len(references) != len(files):
         raise VibaTrainerError(
@@ -177,7 +179,7 @@ def evaluate_files(
         )
     expected = [_read_reference(path) for path in references] if references else None
     experience_dir, run_config = resolve_experience(experience)
-    top_k = top_k or (run_config.top_k if run_config else 1)
+    top_k = top_k if top_k is not None else (run_config.top_k if run_config else 1)
     keywords = keywords or (run_config.keywords if run_config else "lexical")
     handler = make_handler(backend, cache=cache, max_tokens=TrainConfig.max_tokens)
 
