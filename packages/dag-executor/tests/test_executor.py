@@ -127,3 +127,16 @@ def test_harden_is_hard_forward_and_soft_backward() -> None:
     sum(h.sum() for h in hard).backward()
     for soft in (digits, signs, operands, gates):
         assert torch.equal(soft.grad, torch.ones_like(soft))
+
+
+def test_fifteen_digit_places_still_execute_correctly_rounded() -> None:
+    config = DagConfig(depth=1, max_digits=10, max_decimals=5)
+    for text in ("9999999999.99999", "1234567890.12345", "0.00001"):
+        assert DagExecutor(config).execute(expression_to_dag(text, config)).item() == float(text)
+
+
+def test_more_than_fifteen_digit_places_are_rejected() -> None:
+    # 16 places would need integers above 2**53, which float64 cannot all hold: the executor
+    # would then return 9999999999.999998 for 9999999999.999999 (and nan for 200 + 200 places).
+    with pytest.raises(ValueError, match=r"max_digits \+ max_decimals <= 15"):
+        DagConfig(depth=1, max_digits=10, max_decimals=6)

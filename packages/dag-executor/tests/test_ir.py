@@ -6,6 +6,7 @@ import pytest
 import sympy
 from dag_executor import (
     Add,
+    DigitLimitError,
     DivisionByZeroError,
     Mul,
     Neg,
@@ -101,3 +102,14 @@ def test_to_sympy_evaluates_to_the_exact_value() -> None:
         expr.value().numerator, expr.value().denominator
     )
     assert sympy.nsimplify(expr.to_sympy().doit()) == sympy.Rational(37, 8)
+
+
+@pytest.mark.parametrize("text", ["1e309", "-1e99999999", "1e-309"])
+def test_numbers_outside_float64_range_are_rejected_without_writing_them_out(text: str) -> None:
+    with pytest.raises(DigitLimitError, match=r"out of range: its decimal exponent"):
+        Number(text)
+
+
+def test_numbers_at_the_edge_of_float64_range_are_kept() -> None:
+    assert Number("1e308").value() == 10**308
+    assert Number("1e-308").value() == Fraction(1, 10**308)

@@ -44,3 +44,8 @@ def test_unsupported_operations_name_the_subexpression(text: str, named: str) ->
 def test_malformed_text_is_a_syntax_error(text: str) -> None:
     with pytest.raises(ExpressionSyntaxError, match="position"):
         parse_expression(text)
+
+
+def test_nesting_beyond_the_recursion_limit_is_a_syntax_error() -> None:
+    with pytest.raises(ExpressionSyntaxError, match="nests too deeply"):
+        parse_expression("(" * 5000 + "1" + ")" * 5000)

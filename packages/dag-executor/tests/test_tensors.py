@@ -9,6 +9,7 @@ from dag_executor import (
     TooManyStepsError,
     dag_to_expression,
     expression_to_dag,
+    parse_expression,
     to_expr,
 )
 
@@ -115,3 +116,9 @@ def test_dag_to_expression_reads_soft_tensors_by_argmax() -> None:
         node_mask=t.node_mask,
     )
     assert dag_to_expression(soft, CONFIG) == to_expr("(1 + 2) / 3")
+
+
+def test_too_many_numbers_is_found_before_normalising_a_very_long_expression() -> None:
+    long_sum = parse_expression("1+" * 5000 + "1")  # left-deep: 5000 nested Adds
+    with pytest.raises(TooManyNumbersError, match=r"has 5001 numbers but depth 3 allows 4"):
+        expression_to_dag(long_sum, CONFIG)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -13,6 +14,10 @@ from dag_executor.errors import DagError
 from dag_executor.executor import DagExecutor
 from dag_executor.ir import Expr
 from dag_executor.tensors import DagTensors, expression_to_dag, to_expr
+
+MAX_CLI_DEPTH = 100
+"""Largest --depth: the tables print d x (2d+1) operands, and memory grows as d**2."""
+_OPTION = re.compile(r"--?[A-Za-z]")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,10 +30,18 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog="example: dag-exec '(-3) * (-3) + 1/3' --depth 4",
     )
-    parser.add_argument("expression", help="the expression, e.g. '2 - (-7) * 1.5'")
-    parser.add_argument("--depth", type=int, default=4, help="DAG depth d (steps; default 4)")
+    parser.add_argument(
+        "expression",
+        nargs="?",
+        help="the expression, e.g. '2 - (-7) * 1.5' or '-3*2' (a leading '-' is fine)",
+    )
+    parser.add_argument(
+        "--depth", type=int, default=4, help=f"DAG depth d (steps; 1..{MAX_CLI_DEPTH}; default 4)"
+    )
     parser.add_argument("--digits", type=int, default=4, help="integer digits M (default 4)")
-    parser.add_argument("--decimals", type=int, default=4, help="decimal places K (default 4)")
+    parser.add_argument(
+        "--decimals", type=int, default=4, help="decimal places K (default 4; M + K <= 15)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     return parser
 
@@ -94,13 +107,26 @@ def _print_tables(text: str, data: dict[str, Any], config: DagConfig) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``dag-exec``; returns the exit status (2 for a bad expression)."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    # argparse takes an expression such as '-3*2' or '-(1+2)' for an option: accept it
+    if args.expression is None and len(unknown) == 1 and not _OPTION.match(unknown[0]):
+        args.expression = unknown.pop()
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.expression is None:
+        parser.error("the following arguments are required: expression")
+    if not 1 <= args.depth <= MAX_CLI_DEPTH:
+        parser.error(f"--depth must be between 1 and {MAX_CLI_DEPTH}, got {args.depth}")
     try:
         config = DagConfig(args.depth, args.digits, args.decimals)
+        tensors = expression_to_dag(args.expression, config)
         expr = to_expr(args.expression)
-        tensors = expression_to_dag(expr, config)
     except (DagError, ValueError) as error:
         print(f"dag-exec: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("dag-exec: error: the expression nests too deeply", file=sys.stderr)
         return 2
     value = DagExecutor(config, hard=True).execute(tensors).item()
     data = report(expr, tensors, value, config)

@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+MAX_PLACES = 15
+"""Largest ``max_digits + max_decimals``: float64 holds every integer below ``10**15`` exactly
+(``2**53`` is about ``9.007e15``), which the executor needs to give correctly rounded numbers."""
+
 
 @dataclass(frozen=True)
 class DagConfig:
@@ -11,6 +15,7 @@ class DagConfig:
                   numbers of the expression) and ``d`` step nodes, ``2d + 1`` nodes in all.
     max_digits:   M, integer digits of every initial number (so ``|x| < 10**M``).
     max_decimals: K, decimal places of every initial number (so ``x * 10**K`` is an integer).
+                  ``M + K <= 15``, so that every number executes to its correctly rounded float64.
     """
 
     depth: int = 4
@@ -24,6 +29,11 @@ class DagConfig:
             raise ValueError(
                 "DagConfig needs max_digits >= 1 and max_decimals >= 0, got "
                 f"{self.max_digits} and {self.max_decimals}"
+            )
+        if self.max_digits + self.max_decimals > MAX_PLACES:
+            raise ValueError(
+                f"DagConfig needs max_digits + max_decimals <= {MAX_PLACES} (float64 holds "
+                f"15-digit integers exactly, not more), got {self.max_digits} + {self.max_decimals}"
             )
 
     @property

@@ -28,7 +28,11 @@ from fractions import Fraction
 
 import sympy
 
-from dag_executor.errors import DivisionByZeroError, UnsupportedOperationError
+from dag_executor.errors import DigitLimitError, DivisionByZeroError, UnsupportedOperationError
+
+MAX_EXPONENT = 308
+"""Numbers need ``10**-308 <= |x| < 10**309`` (or x = 0): float64's range. Beyond it nothing could
+execute them, and writing one out (``1e99999999``) would take more memory than the machine has."""
 
 
 class Expr:
@@ -82,6 +86,11 @@ class Number(Expr):
             raise UnsupportedOperationError(f"{value!r} is not a decimal number") from None
         if not decimal.is_finite():
             raise UnsupportedOperationError(f"{value!r} is not a finite number")
+        if decimal and abs(decimal.adjusted()) > MAX_EXPONENT:
+            raise DigitLimitError(
+                f"number {decimal:.6E} is out of range: its decimal exponent must be within "
+                f"+-{MAX_EXPONENT} (float64's range)"
+            )
         object.__setattr__(self, "decimal", _canonical_decimal(decimal))
 
     def value(self) -> Fraction:  # noqa: D102

@@ -142,4 +142,13 @@ def parse_expression(text: str) -> Expr:
     >>> str(parse_expression("2 - (-7)"))
     '2 - -7'
     """
-    return _Parser(text).parse()
+    try:
+        return _Parser(text).parse()
+    except RecursionError:
+        raise ExpressionSyntaxError(
+            f"expression nests too deeply to parse ({len(text)} characters): {_abbreviate(text)!r}"
+        ) from None
+
+
+def _abbreviate(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"

@@ -225,15 +225,43 @@ class _Builder:
         )
 
 
+def _raw_ir(expression: Expr | str | sympy.Basic) -> Expr:
+    """The IR (not yet normalised) of an IR tree, arithmetic text or a SymPy expression."""
+    if isinstance(expression, str):
+        return parse_expression(expression)
+    if isinstance(expression, sympy.Basic):
+        return from_sympy(expression)
+    if not isinstance(expression, Expr):
+        raise TypeError(f"expected Expr, str or sympy expression, got {type(expression).__name__}")
+    return expression
+
+
 def to_expr(expression: Expr | str | sympy.Basic) -> Expr:
     """The normalised IR of an IR tree, arithmetic text or a SymPy expression."""
-    if isinstance(expression, str):
-        expression = parse_expression(expression)
-    elif isinstance(expression, sympy.Basic):
-        expression = from_sympy(expression)
-    elif not isinstance(expression, Expr):
-        raise TypeError(f"expected Expr, str or sympy expression, got {type(expression).__name__}")
-    return normalize(expression)
+    return normalize(_raw_ir(expression))
+
+
+def _check_number_count(expr: Expr, source: object, config: DagConfig) -> None:
+    """TooManyNumbersError before any recursive pass, so that ``1+1+...+1`` with thousands of
+    terms is this error, not a RecursionError (normalisation keeps the number of leaves)."""
+    numbers, stack = [], [expr]
+    while stack:  # depth first, left to right, without recursion
+        node = stack.pop()
+        if isinstance(node, Number):
+            numbers.append(node)
+        else:
+            stack.extend(reversed(node.children()))
+    if len(numbers) > config.num_initial:
+        try:
+            text = source if isinstance(source, str) else str(expr)
+        except RecursionError:
+            text = "the expression"
+        if len(text) > 60:
+            text = f"{text[:30]}...{text[-30:]}"
+        raise TooManyNumbersError(
+            f"{text} has {len(numbers)} numbers but depth {config.depth} allows "
+            f"{config.num_initial} (number {numbers[config.num_initial]} does not fit)"
+        )
 
 
 def expression_to_dag(
@@ -244,7 +272,9 @@ def expression_to_dag(
     Raises TooManyNumbersError, TooManyStepsError, DigitLimitError, DivisionByZeroError or
     UnsupportedOperationError (all DagError) naming the offending sub-expression.
     """
-    expr = to_expr(expression)
+    raw = _raw_ir(expression)
+    _check_number_count(raw, expression, config)
+    expr = normalize(raw)
     expr.value()  # raises DivisionByZeroError on a reciprocal of an expression equal to 0
     return _Builder(expr, config).tensors()
 
