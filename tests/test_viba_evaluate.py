@@ -134,3 +134,20 @@ def test_top_k_below_one_is_a_clear_error(top_k, trained_run, sources, tmp_path,
     assert evaluate(trained_run, files, "--top-k", top_k, "--output-dir", str(out)) == 1
     assert f"--top-k must be at least 1, got {top_k}" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("where", ["a-file", "a-file/sub"])
+def test_an_output_dir_that_cannot_be_a_directory_is_refused_before_any_llm_work(
+    where, trained_run, sources, tmp_path, monkeypatch, capsys
+):
+    def no_llm(*args, **kwargs):
+        raise AssertionError("the output directory should be refused before the LLM is set up")
+
+    monkeypatch.setattr("viba_trainer.evaluation.make_handler", no_llm)
+    (tmp_path / "a-file").write_text("not a directory")
+    files, _ = sources
+    assert evaluate(trained_run, files, "--output-dir", str(tmp_path / where)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("viba-train: error: ") and err.count("\n") == 1
+    assert "a-file" in err and "Traceback" not in err
+    assert (tmp_path / "a-file").read_text() == "not a directory"

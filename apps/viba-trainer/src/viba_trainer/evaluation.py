@@ -150,6 +150,13 @@ def _load_experience_copy(directory: Path, root: Path) -> torch.Tensor:
     return experience
 
 
+def _check_output_dir(output_dir: Path) -> None:
+    """Refuse an output directory that is, or would sit under, something that is not one."""
+    existing = next(p for p in (output_dir, *output_dir.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise VibaTrainerError(f"--output-dir {output_dir}: {existing} is not a directory")
+
+
 def evaluate_files(
     experience: Path,
     files: Sequence[Path],
@@ -172,6 +179,8 @@ def evaluate_files(
         raise PythonSourceError("no Python files to evaluate")
     if top_k is not None and top_k < 1:
         raise VibaTrainerError(f"--top-k must be at least 1, got {top_k}")
+    if output_dir is not None:
+        _check_output_dir(Path(output_dir))
     sources = [read_python_source(path) for path in files]
     if references is not None and len(references) != len(files):
         raise VibaTrainerError(
@@ -204,5 +213,9 @@ def evaluate_files(
         results.append(FileResult(Path(path), text, None if error is None else str(error), loss))
     if output_dir is not None:
         for result in results:
-            write_text_atomic(Path(output_dir) / f"{result.source.stem}.viba", result.translation)
+            path = Path(output_dir) / f"{result.source.stem}.viba"
+            try:
+                write_text_atomic(path, result.translation)
+            except OSError as error:
+                raise VibaTrainerError(f"cannot write {path}: {error}") from error
     return EvaluationReport(experience_dir, results)
