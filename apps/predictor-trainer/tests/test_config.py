@@ -1,7 +1,11 @@
 """Config loading: shipped names or paths, typed --key=value overrides, clear errors."""
 
+from dataclasses import fields
+
 import pytest
 from predictor_trainer import TrainConfig, TrainConfigError, load_config, shipped_configs
+from predictor_trainer.cli import main
+from predictor_trainer.config import KEY_HELP
 
 
 def test_shipped_configs_include_tiny_and_main():
@@ -67,3 +71,32 @@ def test_inconsistent_values_are_rejected():
         TrainConfig(operations="+^")
     with pytest.raises(TrainConfigError, match="test_split must be"):
         TrainConfig(test_split="holdout")
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("--dag_depth=0", "DagConfig.depth must be >= 1"),
+        ("--max_digits=20", r"max_digits \+ max_decimals <= 15"),
+        ("--max_numbers=9", r"max_numbers <= dag_depth \+ 1 = 3"),
+        ("--min_numbers=0", "need 1 <= min_numbers"),
+        ("--seed=-1", "seed must be >= 0"),
+        ("--negative_probability=2", r"negative_probability must be in \[0, 1\]"),
+        ("--learning_rate=-1", "learning_rate > 0"),
+        ("--beta2=1.5", r"beta2 must be in \[0, 1\)"),
+        ("--weight_decay=-0.1", "weight_decay must be >= 0"),
+        ("--checkpoint_interval=0", "checkpoint_interval must be >= 1"),
+    ],
+)
+def test_values_that_would_fail_deep_inside_training_are_rejected_up_front(override, message):
+    with pytest.raises(TrainConfigError, match=message):
+        load_config("tiny", [override])
+
+
+def test_every_key_has_a_help_line_and_help_shows_it(capsys):
+    assert set(KEY_HELP) == {f.name for f in fields(TrainConfig)}
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for name, text in KEY_HELP.items():
+        assert f"  {name} = " in out and text in out, name

@@ -51,3 +51,35 @@ def test_a_wrong_gate_costs_exact_match_and_only_gate_accuracy():
     assert metrics["mean_relative_error"] > 0.01
     for name in ("digits", "signs", "operands", "steps"):
         assert metrics[f"{name}_accuracy"] == 1.0, name
+
+
+class ScrambledUnusedPartsModel(OracleModel):
+    """The true DAG where it is used; garbage in unused steps and unused initial nodes."""
+
+    def forward(self, ids, lengths) -> DagPrediction:
+        p = super().forward(ids, lengths)
+        g = torch.Generator().manual_seed(0)
+        t = DagTensors.stack(
+            [
+                expression_to_dag(CharTokenizer().decode(row[:n]), self.dag)
+                for row, n in zip(ids, lengths, strict=True)
+            ]
+        )
+        unused_steps, unused_nodes = ~t.step_mask, ~t.node_mask
+        noise = torch.randn(p.operand_logits.shape, generator=g) * 50
+        p.operand_logits[unused_steps] = noise[unused_steps]
+        p.gate_logits[unused_steps] = -p.gate_logits[unused_steps]
+        step_signs = p.sign_logits[..., self.dag.num_initial :]
+        step_signs[unused_steps] = -step_signs[unused_steps]
+        noise = torch.randn(p.digit_logits.shape, generator=g) * 50
+        p.digit_logits[unused_nodes] = noise[unused_nodes]
+        node_signs = p.sign_logits[..., : self.dag.num_initial]
+        node_signs[unused_nodes] = -node_signs[unused_nodes]
+        return p
+
+
+def test_unused_steps_and_nodes_do_not_count_in_any_accuracy():
+    metrics = evaluate(ScrambledUnusedPartsModel(), ExampleStream(CONFIG), CONFIG, "test")
+    assert metrics["exact_match"] == 1.0
+    for name in ("digits", "signs", "operands", "gates", "steps"):
+        assert metrics[f"{name}_accuracy"] == 1.0, name

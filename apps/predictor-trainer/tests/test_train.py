@@ -132,3 +132,14 @@ def test_cli_names_an_expression_longer_than_block_size(tmp_path, capsys):
     args = ["tiny", "--block_size=4", "--max_iters=1", "--progress=false", f"--out_dir={tmp_path}"]
     assert main(args) == 2
     assert "must have 1..4" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [("--dag_depth=0", "DagConfig.depth must be >= 1"), ("--device=gpu7", "not a torch device")],
+)
+def test_cli_reports_bad_values_in_one_line_with_status_2(tmp_path, capsys, override, message):
+    assert main(["tiny", override, "--eval_only=true", f"--out_dir={tmp_path}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("predictor-train: error:") and message in err
+    assert err.count("\n") == 1

@@ -11,7 +11,7 @@ from dataclasses import fields
 from dag_executor import DagError
 from nanogpt_dag import NanoGptDagError
 
-from predictor_trainer.config import TrainConfig, load_config, shipped_configs
+from predictor_trainer.config import KEY_HELP, TrainConfig, load_config, shipped_configs
 from predictor_trainer.errors import PredictorTrainerError
 
 USAGE_EPILOG = """\
@@ -26,7 +26,9 @@ keys (defaults):
 
 
 def _parser() -> argparse.ArgumentParser:
-    keys = "\n".join(f"  {f.name} = {f.default!r}" for f in fields(TrainConfig))
+    keys = "\n".join(
+        f"  {f.name + ' = ' + repr(f.default):<32} {KEY_HELP[f.name]}" for f in fields(TrainConfig)
+    )
     parser = argparse.ArgumentParser(
         prog="predictor-train",
         description="Train nanogpt-dag's predictor to turn arithmetic text into executable DAG "

@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dag_executor import DagConfig
+
 from predictor_trainer.errors import TrainConfigError
 
 
@@ -79,12 +81,15 @@ class TrainConfig:
     def __post_init__(self) -> None:
         """Check values that would otherwise fail deep inside training."""
         positive = ("batch_size", "grad_accum_steps", "eval_examples", "log_interval",
-                    "keep_checkpoints")  # fmt: skip
+                    "checkpoint_interval", "keep_checkpoints")  # fmt: skip
         for name in positive:
             if getattr(self, name) < 1:
                 raise TrainConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.max_iters < 0 or self.warmup_iters < 0:
-            raise TrainConfigError("max_iters and warmup_iters must be >= 0")
+        for name in ("max_iters", "warmup_iters", "lr_decay_iters", "eval_interval", "seed"):
+            if getattr(self, name) < 0:
+                raise TrainConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        self._check_data()
+        self._check_optimizer()
         if self.init_from not in ("scratch", "resume"):
             raise TrainConfigError(
                 f"init_from must be 'scratch' or 'resume', got {self.init_from!r}"
@@ -103,9 +108,89 @@ class TrainConfig:
                 f"min_lr ({self.min_lr}) must not exceed learning_rate ({self.learning_rate})"
             )
 
+    def _check_data(self) -> None:
+        try:
+            DagConfig(self.dag_depth, self.max_digits, self.max_decimals)
+        except ValueError as err:
+            raise TrainConfigError(f"dag_depth, max_digits, max_decimals: {err}") from None
+        most = self.dag_depth + 1
+        if not 1 <= self.min_numbers <= (self.max_numbers or most) <= most:
+            raise TrainConfigError(
+                f"need 1 <= min_numbers <= max_numbers <= dag_depth + 1 = {most} (max_numbers 0 "
+                f"means dag_depth + 1), got {self.min_numbers} and {self.max_numbers}"
+            )
+        for name in ("negative_probability", "negation_probability"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise TrainConfigError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+
+    def _check_optimizer(self) -> None:
+        if self.learning_rate <= 0 or self.min_lr < 0:
+            raise TrainConfigError(
+                f"need learning_rate > 0 and min_lr >= 0, got {self.learning_rate} and "
+                f"{self.min_lr}"
+            )
+        for name in ("weight_decay", "grad_clip"):
+            if getattr(self, name) < 0:
+                raise TrainConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("beta1", "beta2"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise TrainConfigError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-able values."""
         return dataclasses.asdict(self)
+
+
+KEY_HELP: dict[str, str] = {
+    "n_layer": "transformer blocks",
+    "n_head": "attention heads per block (must divide n_embd)",
+    "n_embd": "width of the residual stream",
+    "block_size": "longest expression text in characters the model accepts",
+    "dropout": "dropout probability, in [0, 1)",
+    "bias": "Linear and LayerNorm layers carry a bias",
+    "head_hidden": "width of the predictor head's hidden layer; 0 means n_embd",
+    "dag_depth": "DAG depth d: operation steps, d + 1 numbers per expression at most",
+    "max_digits": "integer digits M of each number (M + max_decimals <= 15)",
+    "max_decimals": "decimal places K of each number",
+    "seed": "seed of the model initialisation and of the expression generator (>= 0)",
+    "min_numbers": "fewest numbers in a generated expression (>= 1)",
+    "max_numbers": "most numbers in a generated expression; 0 means dag_depth + 1",
+    "operations": "the operations the generator draws from, equally often, e.g. '+-*/'",
+    "negative_probability": "chance that a generated number is negative",
+    "negation_probability": "chance that a generated subtree is negated",
+    "batch_size": "examples per micro-batch per process",
+    "grad_accum_steps": "distinct micro-batches summed into one optimizer step",
+    "max_iters": "optimizer steps to train for",
+    "learning_rate": "peak AdamW learning rate, reached after warmup",
+    "min_lr": "learning rate at the end of the cosine decay",
+    "warmup_iters": "steps of linear warmup",
+    "lr_decay_iters": "step at which the cosine decay reaches min_lr",
+    "weight_decay": "AdamW weight decay (matrices only)",
+    "beta1": "AdamW beta1",
+    "beta2": "AdamW beta2",
+    "grad_clip": "clip the gradient norm to this; 0 disables clipping",
+    "digit_weight": "loss weight of the digits",
+    "sign_weight": "loss weight of the signs",
+    "operand_weight": "loss weight of the operand selection",
+    "gate_weight": "loss weight of the gates",
+    "step_weight": "loss weight of the number of used steps",
+    "exec_weight": "loss weight of the execution loss (value of the executed soft DAG)",
+    "eval_interval": "evaluate on eval_split every this many steps; 0: only at the end",
+    "eval_examples": "held-out examples per evaluation",
+    "eval_split": "split scored during training: train, val or test",
+    "test_split": "split scored at the end and by eval_only",
+    "log_interval": "write a training record to metrics.jsonl every this many steps",
+    "checkpoint_interval": "write a checkpoint every this many steps (and at the end)",
+    "keep_checkpoints": "how many of the newest checkpoints to keep",
+    "out_dir": "where checkpoints, metrics.jsonl and metrics.png go",
+    "init_from": "'scratch', or 'resume' from the latest checkpoint in out_dir",
+    "eval_only": "only score the model (the checkpoint with init_from=resume) on test_split",
+    "progress": "show a tqdm progress bar (rank 0)",
+    "plot": "write metrics.png next to metrics.jsonl",
+    "threads": "torch threads per process; 0 leaves torch's default",
+    "device": "torch device, e.g. cpu or cuda",
+}
+"""One line per TrainConfig key, for `predictor-train --help`."""
 
 
 def _fields() -> dict[str, dataclasses.Field]:

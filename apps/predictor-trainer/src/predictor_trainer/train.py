@@ -37,7 +37,7 @@ from predictor_trainer.checkpoint import (
 )
 from predictor_trainer.config import TrainConfig
 from predictor_trainer.data import ExampleStream, dag_config
-from predictor_trainer.errors import CheckpointError
+from predictor_trainer.errors import CheckpointError, TrainConfigError
 from predictor_trainer.evaluate import evaluate
 from predictor_trainer.metrics_log import MetricsLog, plot_metrics
 from predictor_trainer.schedule import learning_rate_at
@@ -106,7 +106,17 @@ def loss_weights(config: TrainConfig) -> DagLossWeights:
     )
 
 
+def _check_device(name: str) -> None:
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise TrainConfigError(f"device {name!r} is not a torch device (try 'cpu')") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise TrainConfigError(f"device {name!r}: torch finds no CUDA GPU here; use --device=cpu")
+
+
 def _start_process(config: TrainConfig) -> Process:
+    _check_device(config.device)
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
