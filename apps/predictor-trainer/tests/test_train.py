@@ -9,7 +9,7 @@ import time
 
 import pytest
 import torch
-from predictor_trainer import CheckpointError, TrainConfig, latest_checkpoint, train
+from predictor_trainer import CheckpointError, TrainConfig, latest_checkpoint, load_config, train
 from predictor_trainer.cli import main
 from safetensors.torch import load_file
 
@@ -143,3 +143,12 @@ def test_cli_reports_bad_values_in_one_line_with_status_2(tmp_path, capsys, over
     err = capsys.readouterr().err
     assert err.startswith("predictor-train: error:") and message in err
     assert err.count("\n") == 1
+
+
+def test_main_config_trains_a_step_and_evaluates(tmp_path):
+    """The seed's setup (2 layers, 4 heads, 256 wide, depth 4, 4 + 4 digits) runs end to end."""
+    small_run = ["--max_iters=1", "--batch_size=4", "--grad_accum_steps=1", "--eval_examples=8",
+                 "--progress=false", "--plot=false", "--threads=1", f"--out_dir={tmp_path}"]  # fmt: skip
+    result = train(load_config("main", small_run))
+    assert result.step == 1 and result.final_eval["examples"] == 8
+    assert latest_checkpoint(tmp_path).name == "step_0000001"
