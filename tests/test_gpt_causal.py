@@ -2,7 +2,7 @@
 
 import torch
 from dag_executor import DagConfig
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from nanogpt_dag import CharTokenizer, GPTConfig, PredictorConfig, PredictorOnlyModel
 
@@ -12,7 +12,6 @@ torch.manual_seed(0)
 MODEL = PredictorOnlyModel(PredictorConfig(GPT, DagConfig(2, 2, 1))).eval()
 
 
-@settings(max_examples=25)
 @given(
     tokens=st.lists(st.integers(1, VOCAB - 1), min_size=2, max_size=20),
     cut=st.integers(1, 19),

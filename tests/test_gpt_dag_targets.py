@@ -7,7 +7,7 @@ to the exact value and reads back as the same expression.
 
 import torch
 from dag_executor import DagExecutor, dag_to_expression, expression_to_dag
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from nanogpt_dag import DagPrediction
 from predictor_trainer import ExampleStream, TrainConfig
@@ -26,7 +26,6 @@ def _confident(t) -> DagPrediction:
     )
 
 
-@settings(max_examples=50)
 @given(split=st.sampled_from(["train", "val", "test"]), start=st.integers(0, 10_000))
 def test_perfect_prediction_decodes_to_the_dag_executor_tensors_and_value(split, start):
     batch = STREAM.batch(split, range(start, start + 4))
