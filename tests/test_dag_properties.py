@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import hypothesis.strategies as st
+import sympy
 import torch
 from dag_executor import (
     Add,
@@ -29,6 +30,7 @@ from dag_executor import (
     Recip,
     dag_to_expression,
     expression_to_dag,
+    from_sympy,
     normalize,
     parse_expression,
 )
@@ -126,6 +128,18 @@ def test_tensors_to_expression_to_tensors_is_the_identity(case: tuple[DagConfig,
     recovered = dag_to_expression(tensors, config)
     assert recovered == normalize(expr)
     assert expression_to_dag(recovered, config).equal(tensors)
+
+
+@given(fitting_expressions())
+def test_tensors_to_expression_to_sympy_keeps_the_value_and_converts_back(
+    case: tuple[DagConfig, Expr],
+) -> None:
+    config, expr = case
+    exact = expr.value()
+    recovered = dag_to_expression(expression_to_dag(expr, config), config).to_sympy()
+    assert recovered.doit() == sympy.Rational(exact.numerator, exact.denominator)
+    # and SymPy -> tensors again (SymPy reads -1 * x as a negation, so compare values)
+    assert execute(from_sympy(recovered), config) == execute(expr, config)
 
 
 @given(fitting_expressions())

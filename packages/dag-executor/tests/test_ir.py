@@ -88,6 +88,13 @@ def test_from_sympy_reads_rationals_and_floats() -> None:
     assert from_sympy(sympy.Float("637.18")) == Number("637.18")
 
 
+def test_from_sympy_reads_a_terminating_rational_as_its_exact_decimal() -> None:
+    assert from_sympy(sympy.Rational(63718, 100)) == Number("637.18")
+    assert from_sympy(sympy.Rational(-1, 8)) == Number("-0.125")
+    assert from_sympy(Number("637.18").to_sympy()) == Number("637.18")
+    assert from_sympy(sympy.Rational(7, 3)) == Mul((Number(7), Recip(Number(3))))
+
+
 @pytest.mark.parametrize(
     "expr", [sympy.Symbol("x"), sympy.sin(sympy.Integer(1)), sympy.Pow(2, 3, evaluate=False)]
 )

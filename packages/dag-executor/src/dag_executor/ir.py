@@ -300,15 +300,20 @@ def normalize(expr: Expr) -> Expr:
 def from_sympy(expr: sympy.Basic) -> Expr:
     """The IR of a SymPy expression (not normalised).
 
-    Integers, Floats and Rationals become Numbers (a Rational ``p/q`` becomes ``p * q**-1``),
-    ``Mul(-1, x)`` becomes ``Neg(x)``, ``Pow(x, -1)`` becomes ``Recip(x)``. Anything else (other
-    powers, functions, symbols) raises UnsupportedOperationError naming the sub-expression.
+    Integers and Floats become Numbers; a Rational ``p/q`` becomes its exact decimal when it has
+    one (``Rational(63718, 100)`` is ``637.18``, as ``Number("637.18").to_sympy()`` gives), else
+    ``p * q**-1``; ``Mul(-1, x)`` becomes ``Neg(x)``, ``Pow(x, -1)`` becomes ``Recip(x)``. Anything
+    else (other powers, functions, symbols) raises UnsupportedOperationError naming the
+    sub-expression.
     """
     if isinstance(expr, sympy.Integer):
         return Number(int(expr))
     if isinstance(expr, sympy.Float):
         return Number(Decimal(str(expr)))
     if isinstance(expr, sympy.Rational):
+        decimal = _exact_decimal(int(expr.p), int(expr.q))
+        if decimal is not None:
+            return Number(decimal)
         numerator = Number(int(expr.p))
         return Mul((numerator, Recip(Number(int(expr.q)))))
     if isinstance(expr, sympy.Add):
@@ -322,6 +327,19 @@ def from_sympy(expr: sympy.Basic) -> Expr:
     raise UnsupportedOperationError(
         f"unsupported {type(expr).__name__} {expr}: only numbers, +, -, *, / and **-1"
     )
+
+
+def _exact_decimal(numerator: int, denominator: int) -> Decimal | None:
+    """``numerator / denominator`` as a Decimal if it terminates (denominator = 2**a * 5**b)."""
+    rest, twos, fives = denominator, 0, 0
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    if rest != 1:
+        return None
+    places = max(twos, fives)
+    return Decimal(numerator * 10**places // denominator).scaleb(-places)
 
 
 def _from_sympy_mul(expr: sympy.Mul) -> Expr:
