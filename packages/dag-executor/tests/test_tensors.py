@@ -78,7 +78,10 @@ def test_too_many_numbers_names_the_expression() -> None:
 
 
 def test_too_many_steps_names_the_subexpression() -> None:
-    with pytest.raises(TooManyStepsError, match=r"depth=3"):
+    with pytest.raises(
+        TooManyStepsError,
+        match=r"needs more than depth=3 steps \(no step left for 2\*\*-1 \+ 3\*\*-1",
+    ):
         expression_to_dag("2**-1 + 3**-1 + 4**-1 + 5", CONFIG)
 
 
