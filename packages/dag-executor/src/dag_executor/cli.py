@@ -28,7 +28,9 @@ def _parser() -> argparse.ArgumentParser:
             "fixed-size DAG tensors of a depth-D DAG and execute them with the float64 executor. "
             "Prints the normalised expression, the tensors as tables and the value."
         ),
-        epilog="example: dag-exec '(-3) * (-3) + 1/3' --depth 4",
+        epilog="A bad expression (syntax, unsupported operation, division by zero, too many numbers "
+        "for the depth, a number beyond the digit limits) prints a one-line error naming it and "
+        "exits with status 2. Example: dag-exec '(-3) * (-3) + 1/3' --depth 4",
     )
     parser.add_argument(
         "expression",
