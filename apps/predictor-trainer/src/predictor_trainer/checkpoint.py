@@ -30,8 +30,9 @@ from torch import nn
 from predictor_trainer.config import TrainConfig
 from predictor_trainer.errors import CheckpointError
 
-# Config keys that change the model's shape or the data it is trained on: a resumed run must
-# keep them.
+# Config keys that change the model's shape or what its outputs mean (the DAG size): a resumed
+# run must keep them. Data keys (seed, batch_size, operations, ...) may change on resume, but only
+# an unchanged config continues with exactly the examples an uninterrupted run would see.
 ARCHITECTURE_KEYS = ("n_layer", "n_head", "n_embd", "block_size", "bias", "head_hidden",
                      "dag_depth", "max_digits", "max_decimals")  # fmt: skip
 
