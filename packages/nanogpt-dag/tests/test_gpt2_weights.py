@@ -98,3 +98,10 @@ def test_wrong_shape_is_named_in_the_error(tmp_path):
 def test_directory_without_weights_is_rejected(tmp_path):
     with pytest.raises(CheckpointFormatError, match=r"model\.safetensors not found"):
         load_gpt2(tmp_path)
+
+
+def test_unreadable_config_json_is_a_checkpoint_format_error(tmp_path):
+    directory = _write_hf_dir(tmp_path / "gpt2", _hf_gpt2_tensors())
+    (directory / "config.json").write_text("{not json")
+    with pytest.raises(CheckpointFormatError, match=r"config\.json is not valid JSON"):
+        load_gpt2(directory)

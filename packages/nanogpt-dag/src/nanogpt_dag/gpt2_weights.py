@@ -40,7 +40,10 @@ def _read_hf_config(directory: Path) -> dict[str, int]:
     path = directory / "config.json"
     if not path.exists():
         raise CheckpointFormatError(f"{path} is missing; a GPT-2 directory needs its config.json")
-    raw = json.loads(path.read_text())
+    try:
+        raw = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise CheckpointFormatError(f"{path} is not valid JSON: {err}") from None
     try:
         return {
             "n_layer": int(raw["n_layer"]),
