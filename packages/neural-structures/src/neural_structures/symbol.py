@@ -15,15 +15,14 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from collections.abc import Hashable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from neural_structures.atomic_save import atomic_torch_save
 from neural_structures.errors import (
     CheckpointError,
     ConfigurationError,
@@ -374,16 +373,8 @@ class SymbolSpace(nn.Module):
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the space to ``path`` atomically (temp file + rename)."""
-        path = Path(path)
         payload = {"dtype": str(self.dtype).removeprefix("torch."), "state": self.state_dict()}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                torch.save(payload, handle)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_torch_save(payload, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], map_location: Any = None) -> SymbolSpace:

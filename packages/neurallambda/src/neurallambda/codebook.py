@@ -9,13 +9,11 @@ decode a column against the right group. Only names grow, as programs bring new 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
-from neural_structures import SymbolSpace
+from neural_structures import SymbolSpace, atomic_torch_save
 from torch import Tensor, nn
 
 from neurallambda.errors import ConfigurationError, IntegerRangeError, VectorSizeError
@@ -198,15 +196,7 @@ class Codebook(nn.Module):
             "names": [name for _, name in self.names],
             "vectors": self.space.vectors.detach().cpu().clone(),
         }
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                torch.save(payload, handle)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_torch_save(payload, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Codebook:

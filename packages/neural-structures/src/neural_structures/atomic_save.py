@@ -1,0 +1,27 @@
+"""Saving tensors to disk so that a crash never leaves a half-written file behind."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def atomic_torch_save(payload: Any, path: str | os.PathLike[str]) -> None:
+    """``torch.save(payload, path)`` through a temporary file in the same folder and a rename.
+
+    Readers see either the old file or the whole new one; the temporary file is removed if
+    saving fails.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(payload, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
