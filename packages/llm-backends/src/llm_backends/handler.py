@@ -6,10 +6,11 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .backends import make_backend
 from .backends.base import Backend, TaskBackend
@@ -22,6 +23,8 @@ from .retry import Attempts, RetryPolicy, call_with_retries
 from .task import AgentTask, TaskResult, TaskView, is_unfilled
 from .usage import Usage
 from .workspace import TaskWorkspace
+
+T = TypeVar("T")
 
 
 class TaskHandler:
@@ -165,6 +168,29 @@ class TaskHandler:
             return response.content
         return extract_file_content(response.content)
 
+    async def _call_with_retries(
+        self, run: _TaskRun, call: Callable[[], Awaitable[T]], **log_fields: Any
+    ) -> tuple[T, Attempts, float]:
+        """``call`` under the retry policy: (its result, the attempts made, the start time).
+
+        A call that fails for good is accounted (calls made, retries) and logged before raising.
+        """
+        attempts = Attempts()
+        start = time.perf_counter()
+        try:
+            result = await call_with_retries(
+                call,
+                policy=self.retry,
+                timeout_s=self.timeout_s,
+                attempts=attempts,
+                limiter=run.limiter,
+            )
+        except Exception as exc:
+            usage = Usage(calls=attempts.count, retries=max(0, attempts.count - 1))
+            self._account(run, usage, attempts=attempts, start=start, error=exc, **log_fields)
+            raise
+        return result, attempts, start
+
     async def _complete(self, run: _TaskRun, request: ChatRequest, todo_file: str) -> ChatResponse:
         """The cached response, else the backend's (with retries); accounted and logged either way.
 
@@ -175,22 +201,9 @@ class TaskHandler:
         if self.cache is not None and (hit := self.cache.get(request)) is not None:
             self._account(run, Usage(cache_hits=1), todo_file=todo_file, key=key, cached=True)
             return hit
-        attempts = Attempts()
-        start = time.perf_counter()
-        try:
-            response = await call_with_retries(
-                lambda: self.backend.complete(request),
-                policy=self.retry,
-                timeout_s=self.timeout_s,
-                attempts=attempts,
-                limiter=run.limiter,
-            )
-        except Exception as exc:
-            usage = Usage(calls=attempts.count, retries=max(0, attempts.count - 1))
-            self._account(
-                run, usage, todo_file=todo_file, key=key, attempts=attempts, start=start, error=exc
-            )
-            raise
+        response, attempts, start = await self._call_with_retries(
+            run, lambda: self.backend.complete(request), todo_file=todo_file, key=key
+        )
         usage = Usage(
             calls=attempts.count,
             prompt_tokens=response.prompt_tokens,
@@ -208,20 +221,9 @@ class TaskHandler:
         """One agent session; afterwards every TODO file must be filled."""
         backend = self.backend
         assert isinstance(backend, TaskBackend)
-        attempts = Attempts()
-        start = time.perf_counter()
-        try:
-            usage = await call_with_retries(
-                lambda: backend.run_task(run.task, workspace.view),
-                policy=self.retry,
-                timeout_s=self.timeout_s,
-                attempts=attempts,
-                limiter=run.limiter,
-            )
-        except Exception as exc:
-            usage = Usage(calls=attempts.count, retries=max(0, attempts.count - 1))
-            self._account(run, usage, attempts=attempts, start=start, error=exc)
-            raise
+        usage, attempts, start = await self._call_with_retries(
+            run, lambda: backend.run_task(run.task, workspace.view)
+        )
         self._account(
             run, usage + Usage(retries=attempts.count - 1), attempts=attempts, start=start
         )
