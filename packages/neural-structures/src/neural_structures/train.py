@@ -119,7 +119,7 @@ def _parse_range(text: str) -> tuple[int, int]:
     return result
 
 
-def _at_least(minimum: int):
+def integer_at_least(minimum: int):
     """An argparse type: an integer >= ``minimum``, else a one-line usage error."""
 
     def parse(text: str) -> int:
@@ -161,11 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="models to train one after the other with the same budget",
     )
     parser.add_argument(
-        "--steps", type=_at_least(0), default=defaults.steps, help="training steps (default 2000)"
+        "--steps",
+        type=integer_at_least(0),
+        default=defaults.steps,
+        help="training steps (default 2000)",
     )
     parser.add_argument(
         "--batch-size",
-        type=_at_least(1),
+        type=integer_at_least(1),
         default=defaults.batch_size,
         help="sequences per training step, all of one random length (default 32)",
     )
@@ -185,11 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="range LOW-HIGH of task lengths to test on (default 41-100)",
     )
     parser.add_argument(
-        "--test-step", type=_at_least(1), default=1, help="test every k-th length (default 1)"
+        "--test-step",
+        type=integer_at_least(1),
+        default=1,
+        help="test every k-th length (default 1)",
     )
     parser.add_argument(
         "--test-samples",
-        type=_at_least(1),
+        type=integer_at_least(1),
         default=defaults.test_samples,
         help="sequences per test length (default 64)",
     )
@@ -198,19 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--hidden-size",
-        type=_at_least(1),
+        type=integer_at_least(1),
         default=defaults.hidden_size,
         help="Stack-RNN controller size (default 32)",
     )
     parser.add_argument(
         "--cell-size",
-        type=_at_least(1),
+        type=integer_at_least(1),
         default=defaults.cell_size,
         help="Stack-RNN stack cell size (default 8)",
     )
     parser.add_argument(
         "--lstm-hidden-size",
-        type=_at_least(1),
+        type=integer_at_least(1),
         default=defaults.lstm_hidden_size,
         help="LSTM size (default 256)",
     )
@@ -221,13 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-every",
-        type=_at_least(1),
+        type=integer_at_least(1),
         default=defaults.log_every,
         help="print the loss every N steps (default 250)",
     )
     parser.add_argument(
         "--threads",
-        type=_at_least(0),
+        type=integer_at_least(0),
         default=1,
         help="torch threads (default 1: these small step-by-step models run fastest on one; "
         "0 keeps torch's default)",

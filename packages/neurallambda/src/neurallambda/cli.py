@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 import torch
+from neural_structures.train import integer_at_least
 
 from neurallambda.errors import NeurallambdaError
 from neurallambda.machine import MachineConfig, ReductionMachine
@@ -25,21 +26,6 @@ while running (no normal form within --steps, memory or integer overflow; check:
 disagree), 2 bad input (parse error with line and column, program too large for --cells,
 integer outside --int-range, --vec-size too small for the codebook, bad option).
 """
-
-
-def _count(minimum: int):
-    """An argparse type: an integer >= ``minimum``, else a one-line usage error."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,16 +59,22 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (run, check):
         sub.add_argument("program", help='program text, e.g. "((fn [x] x) 42)"')
         sub.add_argument(
-            "--steps", type=_count(0), default=100, help="max reduction steps (default 100)"
+            "--steps",
+            type=integer_at_least(0),
+            default=100,
+            help="max reduction steps (default 100)",
         )
         sub.add_argument(
             "--vec-size",
-            type=_count(1),
+            type=integer_at_least(1),
             default=512,
             help="dimension of the symbol vectors (default 512; too small is refused)",
         )
         sub.add_argument(
-            "--cells", type=_count(1), default=64, help="memory cells, one per term node (64)"
+            "--cells",
+            type=integer_at_least(1),
+            default=64,
+            help="memory cells, one per term node (64)",
         )
         sub.add_argument("--seed", type=int, default=0, help="codebook seed (default 0)")
         sub.add_argument(
