@@ -164,61 +164,66 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps",
         type=integer_at_least(0),
         default=defaults.steps,
-        help="training steps (default 2000)",
+        help="training steps (default %(default)s)",
     )
     parser.add_argument(
         "--batch-size",
         type=integer_at_least(1),
         default=defaults.batch_size,
-        help="sequences per training step, all of one random length (default 32)",
+        help="sequences per training step, all of one random length (default %(default)s)",
     )
     parser.add_argument(
-        "--lr", type=_positive_float, default=defaults.lr, help="Adam learning rate (3e-3)"
+        "--lr",
+        type=_positive_float,
+        default=defaults.lr,
+        help="Adam learning rate (default %(default)g)",
     )
     parser.add_argument(
         "--train-lengths",
         type=_parse_range,
         default=defaults.train_lengths,
-        help="range LOW-HIGH of task lengths sampled for training (default 1-40)",
+        help="range LOW-HIGH of task lengths sampled for training "
+        f"(default {defaults.train_lengths[0]}-{defaults.train_lengths[1]})",
     )
     parser.add_argument(
         "--test-lengths",
         type=_parse_range,
         default=defaults.test_lengths,
-        help="range LOW-HIGH of task lengths to test on (default 41-100)",
+        help="range LOW-HIGH of task lengths to test on "
+        f"(default {defaults.test_lengths[0]}-{defaults.test_lengths[1]})",
     )
     parser.add_argument(
         "--test-step",
         type=integer_at_least(1),
         default=1,
-        help="test every k-th length (default 1)",
+        help="test every k-th length (default %(default)s)",
     )
     parser.add_argument(
         "--test-samples",
         type=integer_at_least(1),
         default=defaults.test_samples,
-        help="sequences per test length (default 64)",
+        help="sequences per test length (default %(default)s)",
     )
     parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help="seeds data and init (default 0)"
+        "--seed", type=int, default=defaults.seed, help="seeds data and init (default %(default)s)"
     )
     parser.add_argument(
         "--hidden-size",
         type=integer_at_least(1),
         default=defaults.hidden_size,
-        help="Stack-RNN controller size (default 32)",
+        help="Stack-RNN controller size (default %(default)s)",
     )
     parser.add_argument(
         "--cell-size",
         type=integer_at_least(1),
         default=defaults.cell_size,
-        help="Stack-RNN stack cell size (default 8)",
+        help="Stack-RNN stack cell size (default %(default)s)",
     )
     parser.add_argument(
         "--lstm-hidden-size",
         type=integer_at_least(1),
         default=defaults.lstm_hidden_size,
-        help="LSTM size (default 256)",
+        help="LSTM size (default %(default)s)",
     )
     parser.add_argument(
         "--soft-test",
@@ -229,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-every",
         type=integer_at_least(1),
         default=defaults.log_every,
-        help="print the loss every N steps (default 250)",
+        help="print the loss every N steps (default %(default)s)",
     )
     parser.add_argument(
         "--threads",
