@@ -27,12 +27,10 @@ def assign_tensor(dst: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
     """
     _check_same_shape(dst, src)
     for i in range(src.numel()):
-        text = layout.read_text(layout.element_file(src.st_root, src.st_uid, i))
-        target = layout.element_file(dst.st_root, dst.st_uid, i)
-        if text is None:
-            layout.remove_element(target)
-        else:
-            layout.atomic_write_text(target, text)
+        layout.copy_element(
+            layout.element_file(src.st_root, src.st_uid, i),
+            layout.element_file(dst.st_root, dst.st_uid, i),
+        )
     with torch.no_grad():
         dst.data.copy_(src.detach())
     return dst

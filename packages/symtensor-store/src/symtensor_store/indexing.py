@@ -59,9 +59,7 @@ def gather(t: torch.Tensor, flat_indices: np.ndarray, *, view: bool) -> torch.Te
         if view:
             link_to_element(target_path, source_path)
         else:
-            text = layout.read_text(source_path)
-            if text is not None:
-                layout.atomic_write_text(target_path, text)
+            layout.copy_element(source_path, target_path)
     with torch.no_grad():
         result.copy_(coefficients)
     return result

@@ -125,6 +125,15 @@ def read_text(path: Path) -> str | None:
         raise StorageError(f"{path}: element data is not valid UTF-8 ({error})") from error
 
 
+def copy_element(source: Path, target: Path) -> None:
+    """Give the element at `target` the content of the one at `source`: its text, or none."""
+    text = read_text(source)
+    if text is None:
+        remove_element(target)
+    else:
+        atomic_write_text(target, text)
+
+
 # ---------------------------------------------------------------------------------------------
 # shape file
 

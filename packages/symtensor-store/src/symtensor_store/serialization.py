@@ -53,13 +53,10 @@ def dump_tensor(t: torch.Tensor, directory: Path | str, *, as_symlinks: bool = F
     for i in range(t.numel()):
         source = layout.element_file(t.st_root, t.st_uid, i)
         target = storage / layout.element_relpath(i)
-        if as_symlinks:
-            if source.exists():
-                layout.atomic_symlink(target, source.resolve())
-            continue
-        text = layout.read_text(source)
-        if text is not None:
-            layout.atomic_write_text(target, text)
+        if not as_symlinks:
+            layout.copy_element(source, target)
+        elif source.exists():
+            layout.atomic_symlink(target, source.resolve())
     coefficients = {
         "dtype": str(t.dtype).removeprefix("torch."),
         "values": t.detach().float().reshape(-1).tolist(),

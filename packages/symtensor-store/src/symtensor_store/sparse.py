@@ -49,11 +49,9 @@ def sparse_to_dense(
     flat_result = result.data.view(-1)
     for k, coordinate in enumerate(coordinates.tolist()):
         flat = int(np.ravel_multi_index(coordinate, shape)) if shape else 0
-        text = layout.read_text(layout.element_file(values.st_root, values.st_uid, k))
-        target = layout.element_file(result.st_root, result.st_uid, flat)
-        if text is None:
-            layout.remove_element(target)
-        else:
-            layout.atomic_write_text(target, text)
+        layout.copy_element(
+            layout.element_file(values.st_root, values.st_uid, k),
+            layout.element_file(result.st_root, result.st_uid, flat),
+        )
         flat_result[flat] = values.detach()[k]
     return result

@@ -56,10 +56,8 @@ def stack_tensors(
         target_path = layout.element_file(result.st_root, result.st_uid, k)
         if view:
             link_to_element(target_path, source_path)
-            continue
-        text = layout.read_text(source_path)
-        if text is not None:
-            layout.atomic_write_text(target_path, text)
+        else:
+            layout.copy_element(source_path, target_path)
     with torch.no_grad():
         result.copy_(coefficients.to(result.dtype))
     return result
