@@ -6,8 +6,6 @@ lists of strings, and writes its results as a new symbolic tensor under the same
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ from symtensor_store import (
     make_tensor,
     unified_diff,
 )
+from symtensor_store.layout import atomic_write_text, read_text, remove_element
 
 from symtensor_autograd.errors import RootMismatchError, SymbolicAutogradError
 
@@ -80,13 +79,7 @@ def require_same_root(operation: str, **tensors: torch.Tensor) -> Path:
 
 def read_texts(t: torch.Tensor) -> list[str | None]:
     """Text of every element of ``t`` in row-major order (None for a none element)."""
-    texts: list[str | None] = []
-    for path in file_paths(t):
-        try:
-            texts.append(path.read_bytes().decode("utf-8"))
-        except FileNotFoundError:
-            texts.append(None)
-    return texts
+    return [read_text(path) for path in file_paths(t)]
 
 
 def text_tensor(
@@ -119,19 +112,10 @@ def write_texts(t: torch.Tensor, texts: dict[int, str | None]) -> None:
     """
     for flat, text in texts.items():
         path = element_path(t, flat)
-        target = Path(os.path.realpath(path)) if path.is_symlink() else path
         if text is None:
-            target.unlink(missing_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            remove_element(path)
+        else:
+            atomic_write_text(path, text)
 
 
 def apply_diff(text: str, diff: str, *, fuzz: int = 3) -> str | None:
