@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from symtensor_autograd import StMoeModule, check_experience, text_edit_distance_ratio
-from symtensor_store import (
-    SymbolicTensorError,
-    file_paths,
-    load_tensor,
-    make_tensor,
-    pack_tensor,
+from symtensor_autograd import (
+    StMoeModule,
+    check_experience,
+    read_texts,
+    text_edit_distance_ratio,
 )
+from symtensor_store import SymbolicTensorError, load_tensor, make_tensor, pack_tensor
 
 from viba_trainer.atomic import write_text_atomic
 from viba_trainer.checkpoint import EXPERIENCE_DIR, CheckpointStore
@@ -131,22 +130,13 @@ def _load_experience_copy(directory: Path, root: Path) -> torch.Tensor:
         shutil.copytree(directory, copy)
         experience = load_tensor(copy)
         check_experience(experience)
+        read_texts(experience)  # every element must be UTF-8 text (StorageError names it)
     except (OSError, SymbolicTensorError) as error:
         raise ExperienceError(
             f"cannot load the experience in {directory}: {named(error)}"
         ) from error
     except ValueError as error:
         raise ExperienceError(f"{directory} is not an experience table: {named(error)}") from error
-    for path in file_paths(experience):
-        try:
-            path.read_bytes().decode("utf-8")
-        except FileNotFoundError:
-            continue  # an empty cell
-        except (OSError, UnicodeDecodeError) as error:
-            element = directory / path.relative_to(copy)
-            raise ExperienceError(
-                f"cannot load the experience in {directory}: {element} is not UTF-8 text ({error})"
-            ) from error
     return experience
 
 
