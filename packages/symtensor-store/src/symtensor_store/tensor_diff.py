@@ -111,14 +111,15 @@ def patch_tensor(
         raise ShapeMismatchError(
             f"mask of shape {list(mask.shape)} does not fit a target of shape {list(target.shape)}"
         )
-    selected = (
-        torch.ones(target.numel(), dtype=torch.bool) if mask is None else mask.reshape(-1).bool()
-    )
-    gradient = diffs.detach().reshape(-1)
+    selected = [True] * target.numel() if mask is None else mask.reshape(-1).bool().tolist()
+    gradient = diffs.detach().reshape(-1).tolist()
     report = PatchReport()
     for i in range(target.numel()):
+        if not selected[i] or gradient[i] == 0:  # skipped without reading its diff
+            report.record(PatchStatus.SKIPPED)
+            continue
         diff = layout.read_text(layout.element_file(diffs.st_root, diffs.st_uid, i)) or ""
-        if not selected[i] or gradient[i] == 0 or not diff.strip():
+        if not diff.strip():
             report.record(PatchStatus.SKIPPED)
             continue
         path = layout.element_file(target.st_root, target.st_uid, i)
