@@ -21,6 +21,18 @@ def check_shape(name: str, tensor: object, expected: tuple[int, ...], meaning: s
         )
 
 
+def clear_rows(tensor: Tensor, where: Tensor | None) -> Tensor:
+    """Zero every batch row of ``tensor`` (batch, ...), or scale row i by ``1 - where[i]``.
+
+    The body of every structure's ``reset``; ``where`` must have shape (batch,).
+    """
+    if where is None:
+        return torch.zeros_like(tensor)
+    check_shape("where", where, tensor.shape[:1], "(batch,)")
+    keep = 1 - where.to(tensor)
+    return tensor * keep.view(-1, *(1,) * (tensor.dim() - 1))
+
+
 def check_sharpen(sharpen: float) -> float:
     """Validate a sharpening exponent (1 = off, larger = closer to one-hot)."""
     if not sharpen > 0:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from neural_structures._controls import check_shape
+from neural_structures._controls import check_shape, clear_rows
 from neural_structures.errors import ConfigurationError
 
 
@@ -88,11 +88,7 @@ class StrengthMemory(nn.Module):
 
     def reset(self, state: StrengthState, where: Tensor | None = None) -> StrengthState:
         """Zero the strengths of every row (``where=None``) or of rows weighted by ``where``."""
-        if where is None:
-            return StrengthState(state.values, torch.zeros_like(state.strengths))
-        check_shape("where", where, state.strengths.shape[:1], "(batch,)")
-        keep = (1 - where.to(state.strengths))[:, None]
-        return StrengthState(state.values, state.strengths * keep)
+        return StrengthState(state.values, clear_rows(state.strengths, where))
 
     def forward(
         self, state: StrengthState, push: Tensor, pop: Tensor, value: Tensor

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from neural_structures._controls import check_shape
+from neural_structures._controls import check_shape, clear_rows
 from neural_structures.errors import ConfigurationError
 
 
@@ -47,10 +47,7 @@ class NeuralLatch(nn.Module):
 
     def reset(self, state: LatchState, where: Tensor | None = None) -> LatchState:
         """Clear every row (``where=None``) or rows weighted by ``where`` (batch,)."""
-        if where is None:
-            return LatchState(torch.zeros_like(state.value))
-        check_shape("where", where, state.value.shape[:1], "(batch,)")
-        return LatchState(state.value * (1 - where.to(state.value))[:, None])
+        return LatchState(clear_rows(state.value, where))
 
     def forward(
         self,

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from neural_structures._controls import check_shape
+from neural_structures._controls import check_shape, clear_rows
 from neural_structures.errors import ConfigurationError
 from neural_structures.symbol import symbol_vector
 
@@ -80,10 +80,7 @@ class AddressableMemory(nn.Module):
 
     def reset(self, state: MemoryState, where: Tensor | None = None) -> MemoryState:
         """Clear every row (``where=None``) or rows weighted by ``where`` (batch,)."""
-        if where is None:
-            return MemoryState(torch.zeros_like(state.values))
-        check_shape("where", where, state.values.shape[:1], "(batch,)")
-        return MemoryState(state.values * (1 - where.to(state.values))[:, None, None])
+        return MemoryState(clear_rows(state.values, where))
 
     def address(self, address: Tensor) -> Tensor:
         """Slot weights of each address: (batch, key_size) -> (batch, n_slots), rows sum to 1."""

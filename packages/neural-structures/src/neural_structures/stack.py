@@ -17,7 +17,12 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from neural_structures._controls import check_shape, check_sharpen, sharpen_distribution
+from neural_structures._controls import (
+    check_shape,
+    check_sharpen,
+    clear_rows,
+    sharpen_distribution,
+)
 from neural_structures._strength import StrengthMemory
 from neural_structures.errors import ConfigurationError, StateShapeError
 
@@ -89,10 +94,7 @@ class NeuralStack(nn.Module):
 
     def reset(self, state: StackState, where: Tensor | None = None) -> StackState:
         """Empty the stack of every row (``where=None``) or of rows weighted by ``where`` (batch,)."""
-        if where is None:
-            return StackState(torch.zeros_like(state.stack))
-        check_shape("where", where, state.stack.shape[:1], "(batch,)")
-        return StackState(state.stack * (1 - where.to(state.stack))[:, None, None])
+        return StackState(clear_rows(state.stack, where))
 
     def forward(
         self, state: StackState, actions: Tensor, value: Tensor
