@@ -53,7 +53,7 @@ from dag_executor.errors import (
     TooManyStepsError,
 )
 from dag_executor.ir import Add, Expr, Mul, Neg, Number, Recip, from_sympy, normalize
-from dag_executor.parser import parse_expression
+from dag_executor.parser import _abbreviate, parse_expression
 
 LINEAR, LOG = 1.0, 0.0
 
@@ -150,12 +150,7 @@ class _Builder:
         self.steps: list[tuple[float, dict[int, float], float]] = []  # (gate, row, out sign)
 
     def leaf(self, number: Number) -> int:
-        if len(self.numbers) == self.config.num_initial:
-            count = len(self.root.numbers())
-            raise TooManyNumbersError(
-                f"{self.root} has {count} numbers but depth {self.config.depth} allows "
-                f"{self.config.num_initial} (number {number} does not fit)"
-            )
+        # there is room: expression_to_dag counted the numbers first (_check_number_count)
         self.digit_rows.append(_digits_of(number, self.config))
         self.numbers.append(number)
         return len(self.numbers) - 1
@@ -191,10 +186,8 @@ class _Builder:
             return self.step(expr, LOG, row)
         if isinstance(expr, Recip):
             return self.step(expr, LOG, dict([self.operand(expr, log_domain=True)]))
-        if isinstance(expr, Neg):
+        if isinstance(expr, Neg):  # normalised: the root, over an Add, Mul or Recip step
             index = self.node(expr.operand)
-            if index < self.config.num_initial:  # only reachable for un-normalised input
-                return self.step(expr, LINEAR, {index: -1.0})
             gate, row, sign = self.steps[-1]
             self.steps[-1] = (gate, row, -sign)
             return index
@@ -256,10 +249,8 @@ def _check_number_count(expr: Expr, source: object, config: DagConfig) -> None:
             text = source if isinstance(source, str) else str(expr)
         except RecursionError:
             text = "the expression"
-        if len(text) > 60:
-            text = f"{text[:30]}...{text[-30:]}"
         raise TooManyNumbersError(
-            f"{text} has {len(numbers)} numbers but depth {config.depth} allows "
+            f"{_abbreviate(text)} has {len(numbers)} numbers but depth {config.depth} allows "
             f"{config.num_initial} (number {numbers[config.num_initial]} does not fit)"
         )
 
