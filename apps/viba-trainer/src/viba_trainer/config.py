@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from viba_trainer.atomic import write_text_atomic
@@ -67,10 +67,6 @@ class TrainConfig:
     def rows(self) -> int:
         """Rows of the experience table: ``experience_size`` or 2x the dataset."""
         return self.experience_size or 2 * len(self.pairs)
-
-    def with_iterations(self, iterations: int) -> TrainConfig:
-        """The same run with another iteration total (used by --resume)."""
-        return replace(self, iterations=iterations)
 
     def save(self, path: Path) -> None:
         """Write as JSON, atomically."""
