@@ -202,12 +202,16 @@ def stored_flat_indices(directory: Path) -> Iterator[tuple[int, Path]]:
         yield int(digits), data_path
 
 
-def validate_storage(directory: Path, shape: Sequence[int]) -> None:
-    """Raise StorageError if any stored element lies outside `shape`."""
+def validate_storage(directory: Path, shape: Sequence[int]) -> list[Path]:
+    """Raise StorageError if any stored element lies outside `shape`; else return the data
+    paths of the stored elements."""
     size = numel(shape)
+    paths = []
     for flat_index, data_path in stored_flat_indices(directory):
         if flat_index >= size:
             raise StorageError(
                 f"{data_path}: element {flat_index} lies outside shape {list(shape)} "
                 f"({size} elements)"
             )
+        paths.append(data_path)
+    return paths

@@ -88,14 +88,14 @@ def _read_coefficients(directory: Path, shape: tuple[int, ...]) -> torch.Tensor 
     return values.reshape(shape).to(dtype)
 
 
-def _require_link_targets(directory: Path) -> None:
-    """Raise StorageError for an element link whose file is gone.
+def _require_link_targets(data_paths: list[Path]) -> None:
+    """Raise StorageError for an element link (among `data_paths`) whose file is gone.
 
     `dump_tensor` links only to existing files, so in a dumped folder a dangling link means a
     file went missing after the dump. (A live tensor folder may hold dangling links on purpose:
     views of none elements.)
     """
-    for _, data_path in layout.stored_flat_indices(directory):
+    for data_path in data_paths:
         if data_path.is_symlink() and not data_path.exists():
             raise StorageError(
                 f"{data_path}: element file is missing (the link points to "
@@ -113,11 +113,11 @@ def load_tensor(directory: Path | str, *, dtype: torch.dtype = torch.bfloat16) -
     """
     directory = Path(directory)
     shape = layout.read_shape(directory)
-    layout.validate_storage(directory, shape)
+    stored = layout.validate_storage(directory, shape)
     coefficients = _read_coefficients(directory, shape)
     if coefficients is not None:
-        _require_link_targets(directory)
-    if coefficients is None:
+        _require_link_targets(stored)
+    else:
         flat = [
             1.0
             if layout.read_text(directory / layout.STORAGE_DIR / layout.element_relpath(i))
