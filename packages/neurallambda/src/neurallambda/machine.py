@@ -309,7 +309,8 @@ class ReductionMachine(nn.Module):
         )
         memory_overflow = _step01(length - self.config.cells) * (1 - halted)
         new_memory = self._relink(out_tag_w, out_payload, new_index, groups)
-        active = (1 - state.failed) * (1 - memory_overflow) * (1 - int_overflow)
+        failed = state.failed
+        active = (1 - failed) * (1 - memory_overflow) * (1 - int_overflow)
         frozen = active < 0.5  # failed programs keep their memory (the flags stay soft)
         if bool(frozen.any()):
             new_memory = torch.where(frozen[:, None, None, None], memory, new_memory)
@@ -317,9 +318,9 @@ class ReductionMachine(nn.Module):
             memory=new_memory,
             halted=halted,
             memory_overflow=torch.clamp(
-                state.memory_overflow + memory_overflow * (1 - state.failed), 0, 1
+                state.memory_overflow + memory_overflow * (1 - failed), 0, 1
             ),
-            int_overflow=torch.clamp(state.int_overflow + int_overflow * (1 - state.failed), 0, 1),
+            int_overflow=torch.clamp(state.int_overflow + int_overflow * (1 - failed), 0, 1),
             steps=state.steps + active * (1 - halted),
         )
 
@@ -390,17 +391,18 @@ class ReductionMachine(nn.Module):
         self,
         payload: Tensor,
         numbers: dict[str, Tensor],
-        redex: Tensor,
-        kinds: Tensor,
+        at: dict[int, Tensor],
+        kind: dict[str, Tensor],
         groups: SymbolGroups,
     ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """Replacement cell of arith/not/cons redexes: tag weights (B, T), payload (B, D), the
-        integer-overflow flag (B,), and the truth (B, 1) of an ``if`` condition. Integers are decoded to numbers, combined, and encoded
-        again with a soft one-hot, which is exact on integers and differentiable."""
+        integer-overflow flag (B,), and the truth (B, 1) of an ``if`` condition. Integers are
+        decoded to numbers, combined, and encoded again with a soft one-hot, which is exact on
+        integers and differentiable. ``at[k]`` is the one-hot (B, N) of cell r + k and ``kind``
+        the (B, 1) weight of each redex kind, both as :meth:`_contract` computes them."""
         lo, hi = self.config.int_range
-        at = {k: _behind(redex, k) for k in (2, 3, 4)}
         ops = torch.einsum("bn,bnp->bp", at[2], numbers["prims"])  # (B, P)
-        values = torch.arange(lo, hi + 1, device=redex.device, dtype=redex.dtype)
+        values = torch.arange(lo, hi + 1, device=payload.device, dtype=payload.dtype)
         near = torch.stack([at[2], at[3], at[4]], dim=1) @ payload  # (B, 3, D) cells r+2..r+4
         a, b = (self._weights(near[:, 1:], groups.ints) @ values).unbind(1)
         results = {"+": a + b, "-": a - b, "*": a * b}
@@ -419,9 +421,8 @@ class ReductionMachine(nn.Module):
         out_of_range = is_int_op * (_step01(lo - number) + _step01(number - hi))  # type: ignore[operator]
         bools = self._weights(near[:, [0, 2]], groups.bools)  # (B, 2, 2): not-operand, if-condition
         operand, condition = bools.unbind(1)
-        kind = {name: kinds[:, i : i + 1] for i, name in enumerate(_KINDS)}  # (B, 1) each
         k_arith, k_not, k_cons = kind["arith"], kind["not"], kind["cons"]
-        eye = torch.eye(len(TAGS), device=redex.device, dtype=redex.dtype)
+        eye = torch.eye(len(TAGS), device=payload.device, dtype=payload.dtype)
         tag = (
             k_arith * (is_int_op[:, None] * eye[_T["Int"]] + is_cmp[:, None] * eye[_T["Bool"]])  # type: ignore[index]
             + k_not * eye[_T["Bool"]]
@@ -460,8 +461,8 @@ class ReductionMachine(nn.Module):
             return (at[k] * x).sum(1, keepdim=True)
 
         sub0, sub1, sub2, sub3, sub5 = sub(0), sub(1), sub(2), sub(3), sub(5)
-        # beta: body is sub(2); arg follows the Lam (sub(1)) up to the end of the redex
-        arg = sub0 - at[0] - sub1
+        # the redex's last argument: what follows the fn part sub(1) up to the end of the redex
+        arg = sub0 - at[0] - sub1  # beta: the argument (the body is sub(2)); if: the else-branch
         arg_len = arg.sum(1, keepdim=True)
         arg_start = value_at(1, st.end) + 1
         is_var = tag_w[..., _T["Var"]]
@@ -473,13 +474,13 @@ class ReductionMachine(nn.Module):
         free_in_arg = _step01(index - arg_depth + 1)  # index >= depth inside the arg
         # if: condition at r + 4, then-branch sub(5), else-branch after it
         rep_tag, rep_vector, int_overflow, cond = self._delta_results(
-            payload, numbers, redex, kinds, groups
+            payload, numbers, at, kind, groups
         )
         valid = 1 - tag_w[..., _T["Empty"]]
         keep = (
             (1 - sub0) * valid
             + k_beta * (sub2 - expand)
-            + k_if * (sub5 * cond + (sub0 - at[0] - sub1) * (1 - cond))
+            + k_if * (sub5 * cond + arg * (1 - cond))
             + k_cons * (sub0 - at[0] - at[1])
             + k_car * sub3
             + k_cdr * (sub2 - at[2] - sub3)
