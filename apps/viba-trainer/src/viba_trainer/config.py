@@ -17,6 +17,12 @@ KEYWORD_MODES = ("lexical", "llm")
 TASK_PROMPT = "Translate Python To Viba."
 
 
+def require_at_least_one(option: str, value: int) -> None:
+    """Raise :class:`VibaTrainerError` naming ``option`` unless ``value`` >= 1."""
+    if value < 1:
+        raise VibaTrainerError(f"{option} must be at least 1, got {value}")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Settings of one run. ``experience_size`` None means twice the number of pairs.
@@ -44,24 +50,20 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise VibaTrainerError(f"unknown backend {self.backend!r}; choose from {BACKENDS}")
-        if self.iterations < 1:
-            raise VibaTrainerError(f"--iterations must be at least 1, got {self.iterations}")
+        require_at_least_one("--iterations", self.iterations)
         if self.keywords not in KEYWORD_MODES:
             raise VibaTrainerError(
                 f"unknown keywords mode {self.keywords!r}; choose from {KEYWORD_MODES}"
             )
-        if self.top_k < 1:
-            raise VibaTrainerError(f"--top-k must be at least 1, got {self.top_k}")
+        require_at_least_one("--top-k", self.top_k)
         if not 0 <= self.seed < 2**32:
             raise VibaTrainerError(f"--seed must be in [0, 2**32 - 1], got {self.seed}")
         if not (math.isfinite(self.noise_std) and self.noise_std >= 0):
             raise VibaTrainerError(
                 f"--noise-std must be a finite number >= 0, got {self.noise_std}"
             )
-        if self.experience_size is not None and self.experience_size < 1:
-            raise VibaTrainerError(
-                f"--experience-size must be at least 1, got {self.experience_size}"
-            )
+        if self.experience_size is not None:
+            require_at_least_one("--experience-size", self.experience_size)
 
     @property
     def rows(self) -> int:

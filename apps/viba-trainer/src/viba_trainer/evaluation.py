@@ -20,7 +20,7 @@ from symtensor_store import SymbolicTensorError, load_tensor, make_tensor, pack_
 
 from viba_trainer.atomic import write_text_atomic
 from viba_trainer.checkpoint import EXPERIENCE_DIR, CheckpointStore
-from viba_trainer.config import TrainConfig
+from viba_trainer.config import TrainConfig, require_at_least_one
 from viba_trainer.errors import ExperienceError, PythonSourceError, VibaTrainerError
 from viba_trainer.progress import phase_progress
 from viba_trainer.training import CONFIG_FILE, make_handler
@@ -167,8 +167,8 @@ def evaluate_files(
     """
     if not files:
         raise PythonSourceError("no Python files to evaluate")
-    if top_k is not None and top_k < 1:
-        raise VibaTrainerError(f"--top-k must be at least 1, got {top_k}")
+    if top_k is not None:
+        require_at_least_one("--top-k", top_k)
     if output_dir is not None:
         _check_output_dir(Path(output_dir))
     sources = [read_python_source(path) for path in files]
