@@ -34,6 +34,14 @@ def test_iteration_yields_sample_by_index() -> None:
     assert first == [generator.sample(i) for i in range(3)]
 
 
+def test_sample_with_dag_adds_the_tensors_of_the_same_example() -> None:
+    generator = ExpressionGenerator(CONFIG, "test", 2)
+    for i in range(10):
+        text, expr, tensors = generator.sample_with_dag(i)
+        assert (text, expr) == generator.sample(i)
+        assert tensors.equal(expression_to_dag(text, CONFIG))
+
+
 def test_splits_never_share_an_expression() -> None:
     splits = {
         split: {expr for _, expr in samples(split, 150)} for split in ("train", "val", "test")

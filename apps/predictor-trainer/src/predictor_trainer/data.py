@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from dag_executor import DagConfig, DagTensors, ExpressionGenerator, expression_to_dag
+from dag_executor import DagConfig, DagTensors, ExpressionGenerator
 from nanogpt_dag import CharTokenizer
 
 from predictor_trainer.config import TrainConfig
@@ -73,9 +73,9 @@ class ExampleStream:
         """The examples at `indices` of `split`."""
         texts, targets, values = [], [], []
         for index in indices:
-            text, expr = self.generators[split].sample(index)
+            text, expr, target = self.generators[split].sample_with_dag(index)
             texts.append(text)
-            targets.append(expression_to_dag(expr, self.dag))
+            targets.append(target)
             values.append(float(expr.value()))
         ids, lengths = self.tokenizer.encode_batch(texts, self.config.block_size)
         return DagBatch(

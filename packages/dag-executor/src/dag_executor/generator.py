@@ -24,7 +24,7 @@ from dag_executor.config import DEFAULT_CONFIG, DagConfig
 from dag_executor.errors import DagError
 from dag_executor.ir import Add, Expr, Mul, Neg, Number, Recip, normalize
 from dag_executor.parser import parse_expression
-from dag_executor.tensors import expression_to_dag
+from dag_executor.tensors import DagTensors, expression_to_dag
 
 Split = Literal["train", "val", "test"]
 SPLITS: tuple[Split, ...] = ("train", "val", "test")
@@ -110,6 +110,12 @@ class ExpressionGenerator:
 
     def sample(self, index: int) -> tuple[str, Expr]:
         """The example number ``index`` of this (seed, split): ``(text, normalised expr)``."""
+        text, expr, _ = self.sample_with_dag(index)
+        return text, expr
+
+    def sample_with_dag(self, index: int) -> tuple[str, Expr, DagTensors]:
+        """``sample(index)`` plus its ``expression_to_dag(expr, config)`` tensors, which the
+        generator builds anyway to check that the expression fits the config."""
         rng = self._stream(index)
         while True:
             count = rng.randint(self.min_numbers, self.max_numbers)
@@ -118,10 +124,10 @@ class ExpressionGenerator:
                 expr = normalize(parse_expression(text))
                 if split_of(expr, self.split_fractions) != self.split:
                     continue  # the expression belongs to another split: draw again
-                expression_to_dag(expr, self.config)
+                tensors = expression_to_dag(expr, self.config)
             except DagError:  # e.g. a division by an expression equal to 0: draw again
                 continue
-            return text, expr
+            return text, expr, tensors
 
     def __iter__(self) -> Iterator[tuple[str, Expr]]:
         index = 0
