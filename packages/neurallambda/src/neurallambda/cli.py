@@ -10,7 +10,7 @@ import torch
 from neural_structures.train import integer_at_least
 
 from neurallambda.errors import NeurallambdaError
-from neurallambda.machine import MachineConfig, ReductionMachine
+from neurallambda.machine import MachineConfig, MachineState, ReductionMachine
 from neurallambda.memory import format_memory
 from neurallambda.reference import normalize
 from neurallambda.terms import compile_text, show
@@ -97,21 +97,16 @@ def _config(args: argparse.Namespace) -> MachineConfig:
 
 def _run(args: argparse.Namespace) -> int:
     machine = ReductionMachine(_config(args))
+
+    def print_memory(state: MachineState) -> None:
+        print(f"step {round(state.steps[0].item())}:")
+        print(format_memory(machine.decode(state)[0]))
+
     with torch.no_grad():
         state = machine.compile([args.program])
         if args.trace:
-            print("step 0:")
-            print(format_memory(machine.decode(state)[0]))
-            for _ in range(args.steps):
-                state = machine.step(state)
-                if bool(state.done.all()):
-                    break
-                print(f"step {round(state.steps[0].item())}:")
-                print(format_memory(machine.decode(state)[0]))
-            else:
-                state = machine.step(state, reduce=False)
-        else:
-            state = machine.run(state, args.steps)
+            print_memory(state)
+        state = machine.run(state, args.steps, on_step=print_memory if args.trace else None)
     outcome = machine.read_back(state, args.steps)[0]
     if not outcome.ok:
         print(f"error: {outcome.error}", file=sys.stderr)

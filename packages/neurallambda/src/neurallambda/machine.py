@@ -28,7 +28,7 @@ simulation of :func:`neurallambda.reference.step`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -278,12 +278,24 @@ class ReductionMachine(nn.Module):
 
     # --- running ---------------------------------------------------------------------------------
 
-    def run(self, state: MachineState, max_steps: int = 100) -> MachineState:
-        """Step until every program halts or fails, performing at most ``max_steps`` reductions."""
+    def run(
+        self,
+        state: MachineState,
+        max_steps: int = 100,
+        *,
+        on_step: Callable[[MachineState], None] | None = None,
+    ) -> MachineState:
+        """Step until every program halts or fails, performing at most ``max_steps`` reductions.
+
+        ``on_step``, if given, is called with the state after every step that leaves some
+        program still running (``neurallambda run --trace`` prints the memory there).
+        """
         for _ in range(max_steps):
             state = self.step(state)
             if bool(state.done.all()):
                 return state
+            if on_step is not None:
+                on_step(state)
         return self.step(state, reduce=False)  # only detect whether the last reduct is normal
 
     def evaluate(self, programs: Sequence[str | Term], max_steps: int = 100) -> list[Outcome]:
