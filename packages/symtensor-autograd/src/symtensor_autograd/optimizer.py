@@ -120,11 +120,10 @@ class StSGD(torch.optim.Optimizer):
         diffs = None if channel is None else channel.text_grad(p)
         if diffs is None:
             return
-        texts = read_texts(p)
         is_experience = p.dim() == 2 and p.shape[1] == 3
         mask = p.grad != 0
         if group["append_only"]:
-            mask &= ~_holds_text(texts, p.shape, is_experience)
+            mask &= ~_holds_text(read_texts(p), p.shape, is_experience)
         diff_texts = read_texts(diffs)
         report.skipped += sum(
             bool(d and d.strip()) and not m
