@@ -104,12 +104,12 @@ def _read_root(root: str) -> dict[str, str]:
                 if not real.startswith(root + os.sep):
                     continue
             relative = prefix + entry.name
-            if os.path.isdir(real):
+            if entry.is_dir():  # follows a link, like the stat of its real path
                 if real not in ancestors:  # a symlink back up the tree would loop forever
                     visit(real, relative + "/", ancestors | {real})
                 continue
             try:
-                if os.path.getsize(real) > MAX_FILE_BYTES:
+                if entry.stat().st_size > MAX_FILE_BYTES:
                     continue
                 with open(real, encoding="utf-8") as handle:
                     files[relative] = handle.read()
