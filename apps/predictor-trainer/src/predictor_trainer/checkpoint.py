@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from nanogpt_dag import atomic_write
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -45,16 +46,6 @@ class TrainerState:
     optimizer: dict[str, Any]
     rng_state: torch.Tensor
     elapsed_s: float
-
-
-def _write_atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def checkpoints_dir(out_dir: str | Path) -> Path:
@@ -89,7 +80,7 @@ def save_checkpoint(
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
-    _write_atomic_text(root / "LATEST", name)
+    atomic_write(root / "LATEST", lambda tmp: tmp.write_text(name))
     for old in sorted(root.glob("step_*"))[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return final

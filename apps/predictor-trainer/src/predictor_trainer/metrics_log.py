@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from nanogpt_dag import atomic_write
 
 
 class MetricsLog:
@@ -28,12 +28,8 @@ class MetricsLog:
 
     def truncate_after(self, step: int) -> None:
         """Keep only records with `step <= step` (rewritten atomically)."""
-        kept = [r for r in self.records() if r["step"] <= step]
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".metrics.", suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.writelines(json.dumps(r) + "\n" for r in kept)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, self.path)
+        text = "".join(json.dumps(r) + "\n" for r in self.records() if r["step"] <= step)
+        atomic_write(self.path, lambda tmp: tmp.write_text(text))
 
     def reset(self) -> None:
         """Start an empty log (a run from scratch)."""
@@ -78,10 +74,5 @@ def plot_metrics(records: list[dict[str, Any]], path: str | Path) -> None:
     ax_eval.set_title("held-out evaluation")
     ax_eval.legend(loc="upper left", fontsize=7)
     fig.tight_layout()
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".metrics.", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=90)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=90))
     plt.close(fig)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)

@@ -23,6 +23,7 @@ from nanogpt_dag import (
     GPTConfig,
     PredictorConfig,
     PredictorOnlyModel,
+    atomic_write,
     dag_losses,
 )
 from torch.nn.parallel import DistributedDataParallel
@@ -159,7 +160,8 @@ def run_evaluation(config: TrainConfig) -> dict[str, float]:
     if process.is_main:
         out = Path(config.out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"eval_{config.test_split}.json").write_text(json.dumps(metrics, indent=2))
+        text = json.dumps(metrics, indent=2)
+        atomic_write(out / f"eval_{config.test_split}.json", lambda tmp: tmp.write_text(text))
         print(json.dumps(metrics))
     return metrics
 

@@ -6,8 +6,10 @@
 - `PredictorConfig`, `PredictorOnlyModel`: backbone + head, predicting from the last token.
 - `dag_losses`, `DagLosses`, `DagLossWeights`: masked per-component losses + execution loss.
 - `CharTokenizer`: character-level tokenizer for arithmetic text (no network).
+- `atomic_write`: write a file under a temporary name and rename it into place.
 """
 
+from nanogpt_dag.atomic import atomic_write
 from nanogpt_dag.dag_head import (
     OPERAND_COEFFICIENTS,
     DagPrediction,
@@ -44,6 +46,7 @@ __all__ = [
     "PredictorOnlyModel",
     "SequenceTooLongError",
     "TokenizerError",
+    "atomic_write",
     "causal_operand_mask",
     "dag_losses",
     "execution_loss",

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 
+from nanogpt_dag.atomic import atomic_write
 from nanogpt_dag.errors import CheckpointFormatError
 from nanogpt_dag.gpt import GPT, GPTConfig
 
@@ -120,8 +120,8 @@ def gpt2_state_dict(model: GPT) -> dict[str, torch.Tensor]:
 def save_gpt2(model: GPT, directory: str | os.PathLike[str]) -> None:
     """Write `model` as a Hugging Face GPT-2 directory (`config.json` + `model.safetensors`).
 
-    Each file is written to a temporary name and renamed into place, so a crash leaves either the
-    old file or the new one.
+    Each file is written atomically (`nanogpt_dag.atomic.atomic_write`), so a crash leaves either
+    the old file or the new one.
     """
     if not model.config.bias:
         raise CheckpointFormatError("GPT-2 layout needs bias=True; this model has no biases")
@@ -138,11 +138,8 @@ def save_gpt2(model: GPT, directory: str | os.PathLike[str]) -> None:
         "vocab_size": c.vocab_size,
         "layer_norm_epsilon": 1e-5,
     }
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    os.close(fd)
-    save_file(gpt2_state_dict(model), tmp)
-    os.replace(tmp, directory / "model.safetensors")
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(config, f, indent=2)
-    os.replace(tmp, directory / "config.json")
+    weights = gpt2_state_dict(model)
+    atomic_write(directory / "model.safetensors", lambda tmp: save_file(weights, str(tmp)))
+    atomic_write(
+        directory / "config.json", lambda tmp: tmp.write_text(json.dumps(config, indent=2))
+    )
