@@ -15,13 +15,13 @@ Ends with ``batching throughput ratio: <x>`` (batched steps/s over one-at-a-time
 from __future__ import annotations
 
 import argparse
+import itertools
 import resource
 import time
 
 import torch
 from neurallambda import (
     MachineConfig,
-    NeurallambdaError,
     ReductionMachine,
     VectorSizeError,
     compile_text,
@@ -29,7 +29,7 @@ from neurallambda import (
     show,
 )
 from neurallambda.codebook import Codebook
-from neurallambda.generate import random_terms
+from neurallambda.generate import random_terms, reductions
 
 DEMOS = [
     "((fn [x] x) 42)",
@@ -45,13 +45,9 @@ DEMOS = [
 
 def workload(count: int, cells: int, max_steps: int) -> list:
     """The demos plus random programs that reduce (>= 1 step) to a normal form that fits."""
+    candidates = random_terms(count * 8, max_cells=cells, seed=1, depth=5)
     terms = [compile_text(p) for p in DEMOS]
-    for term in random_terms(count * 8, max_cells=cells, seed=1, depth=5):
-        try:
-            if normalize(term, max_steps, max_cells=cells).steps >= 1:
-                terms.append(term)
-        except NeurallambdaError:
-            continue
+    terms += [term for term, _ in reductions(candidates, max_steps, max_cells=cells)]
     return terms[:count]
 
 
@@ -100,18 +96,12 @@ def capacity(vec_sizes: list[int], cells_list: list[int], programs: int, max_ste
     print(f"capacity: success rate on {programs} random reducing programs per row (guard off)")
     print("  cells " + "".join(f"{f'D={d}':>14}" for d in vec_sizes))
     for cells in cells_list:
-        terms = random_terms(programs * 6, max_cells=cells, seed=cells, depth=5)
-        expected = []
-        kept = []
-        for term in terms:
-            try:
-                result = normalize(term, max_steps, max_cells=cells, int_range=(-128, 128))
-            except NeurallambdaError:
-                continue
-            if result.steps >= 1:  # only programs that actually reduce
-                kept.append(term)
-                expected.append(show(result.term))
-        kept, expected = kept[:programs], expected[:programs]
+        candidates = random_terms(programs * 6, max_cells=cells, seed=cells, depth=5)
+        # only programs that actually reduce (min_steps=1) to a normal form that fits
+        found = reductions(candidates, max_steps, max_cells=cells, int_range=(-128, 128))
+        pairs = list(itertools.islice(found, programs))
+        kept = [term for term, _ in pairs]
+        expected = [show(result.term) for _, result in pairs]
         row = []
         for vec_size in vec_sizes:
             try:

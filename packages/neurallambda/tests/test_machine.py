@@ -3,17 +3,15 @@ import torch
 from neurallambda import (
     IntegerRangeError,
     MachineConfig,
-    NeurallambdaError,
     NoNormalFormError,
     ProgramTooLargeError,
     ReductionMachine,
     compile_text,
     from_memory,
-    normalize,
     show,
     trace,
 )
-from neurallambda.generate import random_terms
+from neurallambda.generate import random_terms, reductions
 
 CONFIG = MachineConfig(cells=24, vec_size=256, int_range=(-32, 32))
 
@@ -146,17 +144,12 @@ def test_state_dict_round_trip_keeps_the_codebook(machine):
 
 def test_agrees_with_reference_on_longer_random_reductions():
     cells, max_steps = 48, 40
-    terms, expected = [], []
-    for term in random_terms(400, max_cells=cells, seed=11, depth=5):
-        try:
-            result = normalize(term, max_steps, max_cells=cells, int_range=CONFIG.int_range)
-        except NeurallambdaError:
-            continue
-        if result.steps >= 4:
-            terms.append(term)
-            expected.append((result.term, result.steps))
-    assert len(terms) >= 24
+    candidates = random_terms(400, max_cells=cells, seed=11, depth=5)
+    pairs = list(
+        reductions(candidates, max_steps, max_cells=cells, int_range=CONFIG.int_range, min_steps=4)
+    )
+    assert len(pairs) >= 24
     machine = ReductionMachine(MachineConfig(cells=cells, vec_size=256, int_range=(-32, 32)))
     with torch.no_grad():
-        outcomes = machine.evaluate(terms, max_steps)
-    assert [(o.term, o.steps) for o in outcomes] == expected
+        outcomes = machine.evaluate([term for term, _ in pairs], max_steps)
+    assert [(o.term, o.steps) for o in outcomes] == [(r.term, r.steps) for _, r in pairs]

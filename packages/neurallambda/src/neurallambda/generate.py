@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator
 
+from neurallambda.errors import NeurallambdaError
+from neurallambda.reference import Normalization, normalize
 from neurallambda.terms import App, Bool, Cons, Int, Lam, Nil, Prim, Term, Var, size
 
 _BINARY = ("+", "-", "*", "=", "<", ">")
@@ -57,3 +60,22 @@ def random_terms(count: int, max_cells: int, seed: int = 0, depth: int = 3) -> l
         if size(term) <= max_cells:
             terms.append(term)
     return terms
+
+
+def reductions(
+    terms: Iterable[Term],
+    max_steps: int,
+    *,
+    max_cells: int,
+    int_range: tuple[int, int] | None = None,
+    min_steps: int = 1,
+) -> Iterator[tuple[Term, Normalization]]:
+    """Each term that the reference reduces, within these limits, to a normal form in at least
+    ``min_steps`` steps, with that normalization (terms the limits stop are skipped)."""
+    for term in terms:
+        try:
+            result = normalize(term, max_steps, max_cells=max_cells, int_range=int_range)
+        except NeurallambdaError:
+            continue
+        if result.steps >= min_steps:
+            yield term, result
