@@ -159,8 +159,7 @@ class TaskHandler:
         request = ChatRequest(
             messages, self.backend.model, self.max_tokens, self.temperature, context, self.stop
         )
-        response = await self._complete(run, request, todo_file)
-        return self._file_content(response)
+        return await self._complete(run, request, todo_file)
 
     def _file_content(self, response: ChatResponse) -> str:
         """What ``response`` would write into its TODO file."""
@@ -191,8 +190,9 @@ class TaskHandler:
             raise
         return result, attempts, start
 
-    async def _complete(self, run: _TaskRun, request: ChatRequest, todo_file: str) -> ChatResponse:
-        """The cached response, else the backend's (with retries); accounted and logged either way.
+    async def _complete(self, run: _TaskRun, request: ChatRequest, todo_file: str) -> str:
+        """The file content of the cached response, else of the backend's (with retries);
+        accounted and logged either way.
 
         Only answers that fill their TODO file are cached: a failed answer is asked again on the
         next run instead of being replayed from the cache forever.
@@ -200,7 +200,7 @@ class TaskHandler:
         key = request.cache_key()
         if self.cache is not None and (hit := self.cache.get(request)) is not None:
             self._account(run, Usage(cache_hits=1), todo_file=todo_file, key=key, cached=True)
-            return hit
+            return self._file_content(hit)
         response, attempts, start = await self._call_with_retries(
             run, lambda: self.backend.complete(request), todo_file=todo_file, key=key
         )
@@ -212,10 +212,11 @@ class TaskHandler:
             retries=attempts.count - 1,
         )
         self._account(run, usage, todo_file=todo_file, key=key, attempts=attempts, start=start)
+        content = self._file_content(response)
         # After accounting, so that a failed cache write never hides a cost.
-        if self.cache is not None and not is_unfilled(self._file_content(response)):
+        if self.cache is not None and not is_unfilled(content):
             self.cache.put(request, response)
-        return response
+        return content
 
     async def _run_agent(self, run: _TaskRun, workspace: TaskWorkspace) -> list[Path]:
         """One agent session; afterwards every TODO file must be filled."""
