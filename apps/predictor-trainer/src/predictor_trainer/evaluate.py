@@ -20,7 +20,7 @@ from collections import Counter
 import torch
 import torch.distributed as dist
 from dag_executor import DagExecutor, DagTensors
-from nanogpt_dag import PredictorOnlyModel, causal_operand_mask
+from nanogpt_dag import PredictorOnlyModel, component_masks
 
 from predictor_trainer.config import TrainConfig
 from predictor_trainer.data import ExampleStream
@@ -31,20 +31,17 @@ EXACT_RELATIVE_TOLERANCE = 1e-6
 def _component_counts(predicted: DagTensors, target: DagTensors) -> Counter:
     """Correct / total counts per component, over used nodes and steps only."""
     counts: Counter = Counter()
-    depth = target.gates.shape[-1]
 
     def add(name: str, correct: torch.Tensor, mask: torch.Tensor) -> None:
         counts[f"{name}_correct"] += int((correct & mask).sum())
         counts[f"{name}_total"] += int(mask.sum())
 
-    node_mask, step_mask = target.node_mask, target.step_mask
-    digits_ok = predicted.digits.argmax(-1) == target.digits.argmax(-1)  # (B, d+1, places)
-    add("digits", digits_ok, node_mask[..., None].expand_as(digits_ok))
-    add("signs", predicted.signs == target.signs, torch.cat([node_mask, step_mask], -1))
-    operand_mask = step_mask[..., None] & causal_operand_mask(depth, step_mask.device)
-    add("operands", predicted.operands == target.operands, operand_mask)
-    add("gates", predicted.gates == target.gates, step_mask)
-    steps_ok = predicted.step_mask.sum(-1) == step_mask.sum(-1)
+    masks = component_masks(target)  # the same parts the training losses score
+    add("digits", predicted.digit_targets() == target.digit_targets(), masks["digits"])
+    add("signs", predicted.signs == target.signs, masks["signs"])
+    add("operands", predicted.operands == target.operands, masks["operands"])
+    add("gates", predicted.gates == target.gates, masks["gates"])
+    steps_ok = predicted.step_mask.sum(-1) == target.step_mask.sum(-1)
     add("steps", steps_ok, torch.ones_like(steps_ok))
     return counts
 

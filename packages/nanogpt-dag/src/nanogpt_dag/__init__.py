@@ -4,7 +4,8 @@
 - `load_gpt2`, `save_gpt2`, `gpt2_state_dict`: GPT-2 weights in the Hugging Face layout.
 - `DagPredictorHead`, `DagPrediction`: hidden state -> scores of the `dag_executor` tensors.
 - `PredictorConfig`, `PredictorOnlyModel`: backbone + head, predicting from the last token.
-- `dag_losses`, `DagLosses`, `DagLossWeights`: masked per-component losses + execution loss.
+- `dag_losses`, `DagLosses`, `DagLossWeights`: masked per-component losses + execution loss;
+  `component_masks`: what each component is scored over.
 - `CharTokenizer`: character-level tokenizer for arithmetic text (no network).
 - `atomic_write`: write a file under a temporary name and rename it into place.
 """
@@ -25,7 +26,14 @@ from nanogpt_dag.errors import (
 )
 from nanogpt_dag.gpt import GPT, GPTConfig
 from nanogpt_dag.gpt2_weights import gpt2_state_dict, load_gpt2, save_gpt2
-from nanogpt_dag.losses import DagLosses, DagLossWeights, dag_losses, execution_loss, masked_mean
+from nanogpt_dag.losses import (
+    DagLosses,
+    DagLossWeights,
+    component_masks,
+    dag_losses,
+    execution_loss,
+    masked_mean,
+)
 from nanogpt_dag.predictor import PredictorConfig, PredictorOnlyModel
 from nanogpt_dag.tokenizer import ARITHMETIC_ALPHABET, CharTokenizer
 
@@ -48,6 +56,7 @@ __all__ = [
     "TokenizerError",
     "atomic_write",
     "causal_operand_mask",
+    "component_masks",
     "dag_losses",
     "execution_loss",
     "gpt2_state_dict",

@@ -58,6 +58,22 @@ def masked_mean(values: Tensor, mask: Tensor) -> Tensor:
     return (values * mask).sum() / mask.sum().clamp(min=1.0)
 
 
+def component_masks(target: DagTensors) -> dict[str, Tensor]:
+    """What the digits, signs, operands and gates are scored over: the parts the expression uses.
+
+    digits (..., d+1, M+K): the places of used numbers; signs (..., 2d+1): used numbers and used
+    steps; operands (..., d, 2d+1): used steps x causal columns; gates (..., d): used steps.
+    """
+    node_mask, step_mask = target.node_mask, target.step_mask
+    causal = causal_operand_mask(step_mask.shape[-1], step_mask.device)  # (d, 2d+1)
+    return {
+        "digits": node_mask[..., None].expand(target.digits.shape[:-1]),
+        "signs": torch.cat([node_mask, step_mask], -1),
+        "operands": step_mask[..., None] & causal,
+        "gates": step_mask,
+    }
+
+
 def execution_loss(values: Tensor, targets: Tensor) -> Tensor:
     """Smooth-L1 between asinh of predicted and true values (float64 in, float32 out)."""
     return F.smooth_l1_loss(torch.asinh(values), torch.asinh(targets)).float()
@@ -77,29 +93,27 @@ def dag_losses(
     """
     weights = weights or DagLossWeights()
     p, t = prediction, target
-    depth = t.gates.shape[-1]
-    node_mask, step_mask = t.node_mask, t.step_mask
+    step_mask, masks = t.step_mask, component_masks(t)
 
     digit_ce = F.cross_entropy(
         p.digit_logits.flatten(0, -2), t.digit_targets().flatten(), reduction="none"
     ).view(t.digits.shape[:-1])  # (..., d+1, places)
-    digits = masked_mean(digit_ce, node_mask[..., None].expand_as(digit_ce))
+    digits = masked_mean(digit_ce, masks["digits"])
 
     sign_bce = F.binary_cross_entropy_with_logits(
         p.sign_logits, (t.signs > 0).to(p.sign_logits.dtype), reduction="none"
     )  # (..., 2d+1)
-    signs = masked_mean(sign_bce, torch.cat([node_mask, step_mask], -1))
+    signs = masked_mean(sign_bce, masks["signs"])
 
     operand_ce = F.cross_entropy(
         p.operand_logits.flatten(0, -2), t.operand_targets().flatten(), reduction="none"
     ).view(t.operands.shape)  # (..., d, 2d+1)
-    operand_mask = step_mask[..., None] & causal_operand_mask(depth, step_mask.device)
-    operands = masked_mean(operand_ce, operand_mask)
+    operands = masked_mean(operand_ce, masks["operands"])
 
     gate_bce = F.binary_cross_entropy_with_logits(
         p.gate_logits, t.gates.to(p.gate_logits.dtype), reduction="none"
     )
-    gates = masked_mean(gate_bce, step_mask)
+    gates = masked_mean(gate_bce, masks["gates"])
 
     steps = F.cross_entropy(
         p.steps_logits.flatten(0, -2), step_mask.sum(-1).flatten().long()
