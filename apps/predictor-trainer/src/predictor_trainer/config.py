@@ -281,8 +281,3 @@ def load_config(
         _check_known(key, "overrides")
         values[key] = _convert(key, value, "overrides")
     return TrainConfig(**values)
-
-
-def config_from_dict(values: dict[str, Any]) -> TrainConfig:
-    """Rebuild a config saved by `TrainConfig.to_dict` (e.g. from a checkpoint)."""
-    return load_config(None, {k: v for k, v in values.items() if k in _fields()})
