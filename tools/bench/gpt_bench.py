@@ -1,6 +1,6 @@
 """Training throughput of nanogpt_dag.GPT versus a straightforward reference GPT, same run.
 
-The reference below is the same architecture written the textbook way: attention as
+The reference below is the same model with the attention written the textbook way:
 softmax(QK^T / sqrt(d) + mask) V with an explicit (T, T) causal mask buffer. Both models get
 identical weights (checked: same logits), then each does full training steps (forward, loss,
 backward, AdamW step) on the same batches; rounds alternate between the two so that machine noise
@@ -25,7 +25,7 @@ import time
 import torch
 import torch.nn.functional as F
 from nanogpt_dag import GPT, GPTConfig
-from nanogpt_dag.gpt import MLP, LayerNorm
+from nanogpt_dag.gpt import Block
 from torch import nn
 
 
@@ -52,43 +52,20 @@ class ReferenceAttention(nn.Module):
         return self.c_proj(y)
 
 
-class ReferenceBlock(nn.Module):
+class ReferenceBlock(Block):
+    """Our Block with the textbook attention in place of SDPA."""
+
     def __init__(self, config: GPTConfig) -> None:
-        super().__init__()
-        self.ln_1 = LayerNorm(config.n_embd, bias=config.bias)
+        super().__init__(config)
         self.attn = ReferenceAttention(config)
-        self.ln_2 = LayerNorm(config.n_embd, bias=config.bias)
-        self.mlp = MLP(config)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
 
 
-class ReferenceGPT(nn.Module):
+class ReferenceGPT(GPT):
+    """Our GPT built from ReferenceBlocks: the two models differ in attention only."""
+
     def __init__(self, config: GPTConfig) -> None:
-        super().__init__()
-        self.transformer = nn.ModuleDict(
-            dict(
-                wte=nn.Embedding(config.vocab_size, config.n_embd),
-                wpe=nn.Embedding(config.block_size, config.n_embd),
-                drop=nn.Dropout(config.dropout),
-                h=nn.ModuleList([ReferenceBlock(config) for _ in range(config.n_layer)]),
-                ln_f=LayerNorm(config.n_embd, bias=config.bias),
-            )
-        )
-        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
-        self.lm_head.weight = self.transformer.wte.weight
-
-    def forward(
-        self, idx: torch.Tensor, targets: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        T = idx.shape[1]
-        x = self.transformer.wte(idx) + self.transformer.wpe(torch.arange(T, device=idx.device))
-        for block in self.transformer.h:
-            x = block(x)
-        logits = self.lm_head(self.transformer.ln_f(x))
-        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+        super().__init__(config)
+        self.transformer.h = nn.ModuleList([ReferenceBlock(config) for _ in range(config.n_layer)])
 
 
 def build(kind: str, config: GPTConfig, device: str) -> nn.Module:
