@@ -1,0 +1,2 @@
+def apply_once(g, y: int) -> int:
+    return g(y)

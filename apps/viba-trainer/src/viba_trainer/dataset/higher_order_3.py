@@ -1,0 +1,2 @@
+def apply_thrice(f, x: str) -> str:
+    return f(f(f(x)))

@@ -1,0 +1,2 @@
+def compose(f, g, x: float) -> float:
+    return f(g(x))

@@ -1,0 +1,2 @@
+def big_cubes(nums: list[int]) -> list[int]:
+    return [n * n * n for n in nums if n > 10]

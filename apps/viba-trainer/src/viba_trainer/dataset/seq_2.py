@@ -1,0 +1,4 @@
+def farewell(user: str) -> str:
+    opening = "Goodbye"
+    reply = opening + ", " + user + "."
+    return reply

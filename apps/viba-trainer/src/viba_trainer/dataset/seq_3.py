@@ -1,0 +1,5 @@
+def full_title(first: str, last: str) -> str:
+    title = "Dr. "
+    name = first + " " + last
+    result = title + name
+    return result
