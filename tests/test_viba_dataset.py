@@ -1,11 +1,11 @@
-"""The shipped 12-pair dataset: complete, valid Python, valid Viba, one definition each."""
+"""The shipped 48-pair dataset: 12 patterns x 4 variants, valid Python, strict Viba, splits."""
 
 import ast as python_ast
 
 import pytest
-from viba_trainer.dataset import PAIR_NAMES, TranslationPair, load_pairs
+from viba_trainer.dataset import PAIR_NAMES, PATTERNS, SPLITS, TranslationPair, load_pairs
 from viba_trainer.errors import DatasetError
-from viba_trainer.viba import parse_viba
+from viba_trainer.viba import check_strict_viba, parse_viba
 
 EXPECTED_PATTERNS = [
     "seq", "branch", "loop", "recursion", "higher_order", "data_struct",
@@ -13,19 +13,40 @@ EXPECTED_PATTERNS = [
 ]  # fmt: skip
 
 
-def test_dataset_has_the_twelve_patterns_in_order():
-    assert list(PAIR_NAMES) == EXPECTED_PATTERNS
-    assert [pair.name for pair in load_pairs()] == EXPECTED_PATTERNS
+def test_dataset_has_the_twelve_patterns_four_variants_each():
+    assert list(PATTERNS) == EXPECTED_PATTERNS
+    assert len(PAIR_NAMES) == len(set(PAIR_NAMES)) == 48
+    assert [pair.name for pair in load_pairs()] == list(PAIR_NAMES)
 
 
-@pytest.mark.parametrize("name", EXPECTED_PATTERNS)
-def test_every_viba_reference_parses_with_our_checker(name):
+def test_splits_are_disjoint_cover_the_dataset_and_hold_every_pattern():
+    assert sorted(sum(SPLITS.values(), ())) == sorted(PAIR_NAMES)
+    for split, names in SPLITS.items():
+        patterns = sorted(name.rsplit("_", 1)[0] if name[-2] == "_" else name for name in names)
+        assert patterns == sorted(EXPECTED_PATTERNS * (2 if split == "train" else 1)), split
+    assert [p.name for p in load_pairs(split="test")] == list(SPLITS["test"])
+
+
+def test_variants_are_not_copies_of_each_other():
+    pairs = load_pairs()
+    assert len({p.python for p in pairs}) == len({p.viba for p in pairs}) == 48
+
+
+def test_bad_split_requests_are_dataset_errors():
+    with pytest.raises(DatasetError, match="unknown split 'dev'"):
+        load_pairs(split="dev")
+    with pytest.raises(DatasetError, match="not both"):
+        load_pairs(["seq"], split="train")
+
+
+@pytest.mark.parametrize("name", PAIR_NAMES)
+def test_every_viba_reference_is_strictly_valid(name):
     (pair,) = load_pairs([name])
-    module = parse_viba(pair.viba)
-    assert len(module.definitions) == 1
+    assert check_strict_viba(pair.viba) is None
+    assert len(parse_viba(pair.viba).definitions) == 1
 
 
-@pytest.mark.parametrize("name", EXPECTED_PATTERNS)
+@pytest.mark.parametrize("name", PAIR_NAMES)
 def test_every_python_source_parses_and_defines_the_same_function(name):
     (pair,) = load_pairs([name])
     (function,) = python_ast.parse(pair.python).body
@@ -48,7 +69,7 @@ def test_bad_selection_is_a_dataset_error(names, fragment):
         load_pairs(names)
 
 
-@pytest.mark.parametrize("name", EXPECTED_PATTERNS)
+@pytest.mark.parametrize("name", PAIR_NAMES)
 def test_no_reference_holds_a_stop_sequence_so_generation_can_end_there(name):
     from viba_trainer.training import STOP
 
