@@ -1,7 +1,7 @@
 """``viba-train``: train an experience table to translate Python into Viba, or evaluate one.
 
-``viba-train`` alone runs the demo: 5 iterations on the 12 shipped pairs with the embedded
-local model, results in ``runs/viba``.
+``viba-train`` alone runs the demo: 5 iterations on the 24 training pairs with the embedded
+local model, validated on 12 held-out pairs after every step, results in ``runs/viba``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from viba_trainer.config import BACKENDS, KEYWORD_MODES, TrainConfig
-from viba_trainer.dataset import PAIR_NAMES
+from viba_trainer.dataset import PATTERNS, SPLITS
 from viba_trainer.errors import VibaTrainerError
 
 COMMANDS = ("train", "evaluate")
@@ -32,9 +32,11 @@ Run `viba-train train --help` or `viba-train evaluate --help` for their options.
 TRAIN_EPILOG = """\
 Output directory layout:
   config.json               the run's settings (reused by --resume)
-  metrics.jsonl             one JSON record per iteration: mean loss, per-pair losses, share
-                            of valid Viba, patch counters, LLM calls, tokens, cache hits, time
-  loss_curve.png            mean loss and share of valid Viba per iteration
+  metrics.jsonl             one JSON record per iteration: train loss, per-pair losses, share
+                            of (strictly) valid Viba, validation loss / exact / strict shares,
+                            patch counters, LLM calls, tokens, cache hits, time
+  loss_curve.png            train and validation loss, strictly valid share per iteration
+  best -> checkpoints/...   the checkpoint with the lowest validation loss (evaluate's default)
   checkpoints/step-NNNN/    experience + optimizer state + RNG after iteration NNNN, written
                             atomically (temporary directory, then rename)
                             with outputs/<pair>.viba, the translations of that iteration
@@ -47,8 +49,9 @@ best-matching experience value). LLM_CACHE_DIR moves the response cache (default
 ~/.cache/llm-backends).
 
 Examples:
-  viba-train                                     # demo: 5 iterations, 12 pairs, local model
+  viba-train                                     # demo: 5 iterations, train split, local model
   viba-train train --iterations 2 --pairs seq branch loop --output-dir runs/small
+  viba-train evaluate --experience runs/viba --split test     # held-out test split
   viba-train train --resume --output-dir runs/small --iterations 4   # continue to 4
   viba-train evaluate --experience runs/small my_code.py --references my_code.viba
 
@@ -81,16 +84,17 @@ def _add_backend_options(parser: argparse.ArgumentParser, *, top_k_default: int 
         "--top-k",
         type=int,
         default=top_k_default,
-        help="experience rows retrieved per input (train default: 1; evaluate default: the "
-        "run's setting)",
+        help="experience rows retrieved per input, shown best match last (train default: 2; "
+        "evaluate default: the run's setting)",
     )
     parser.add_argument(
         "--keywords",
         choices=KEYWORD_MODES,
         default=None,
-        help="how retrieval queries are made: lexical (identifiers of the text; deterministic, "
-        "steady with small models) or llm (the LLM writes them, as in seed 000). "
-        "train default: lexical; evaluate default: the run's setting",
+        help="how retrieval queries are made: structure (statement and expression kinds, "
+        "operators, calls, annotations, arity of the Python), lexical (its words) or llm (the "
+        "LLM writes them, as in seed 000). train default: structure; evaluate default: the "
+        "run's setting",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bars (results are still printed)"
@@ -118,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=TRAIN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_backend_options(train, top_k_default=1)
+    _add_backend_options(train, top_k_default=2)
     train.add_argument(
         "--iterations", type=int, default=5, help="total training iterations (default: 5)"
     )
@@ -136,11 +140,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="where metrics, plot, checkpoints and the final experience go (default: runs/viba)",
     )
     train.add_argument(
+        "--split",
+        choices=("train", "validation", "test"),
+        default="train",
+        help="train on this split of the dataset (default: train, 24 pairs)",
+    )
+    train.add_argument(
         "--pairs",
         nargs="+",
         metavar="NAME",
-        default=list(PAIR_NAMES),
-        help=f"train on these pairs only (default: all 12: {' '.join(PAIR_NAMES)})",
+        default=None,
+        help="train on these pairs instead of a split: a pattern name "
+        f"({', '.join(PATTERNS)}) for variant 1, with _2, _3 or _4 for the others",
+    )
+    train.add_argument(
+        "--validation-split",
+        choices=("validation", "test", "none"),
+        default="validation",
+        help="pairs translated after every step to pick the best experience (default: "
+        "validation; 'none' skips it). The test split is for reporting, not for choosing",
+    )
+    train.add_argument(
+        "--revert-on-worse",
+        action="store_true",
+        help="after a step that makes the validation loss worse, put the best experience back",
+    )
+    train.add_argument(
+        "--no-canonical-names",
+        action="store_true",
+        help="translate with the sources' own names (default: names and string literals "
+        "become placeholders v1, f1, s1, ... for the model and are restored in its answer)",
     )
     train.add_argument(
         "--noise-std",
@@ -176,7 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="a training output directory, one of its checkpoints/step-NNNN, or an "
         "experience/ directory",
     )
-    evaluate.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Python files")
+    evaluate.add_argument(
+        "files", nargs="*", type=Path, metavar="FILE", help="Python files (or use --split)"
+    )
+    evaluate.add_argument(
+        "--split",
+        choices=tuple(SPLITS),
+        default=None,
+        help="translate a split of the shipped dataset, scored against its references",
+    )
     evaluate.add_argument(
         "--references",
         nargs="+",
@@ -205,6 +242,8 @@ def _with_default_command(argv: Sequence[str]) -> list[str]:
 def _train(args: argparse.Namespace) -> int:
     from viba_trainer.training import train
 
+    validation = () if args.validation_split == "none" else SPLITS[args.validation_split]
+    pairs = tuple(args.pairs) if args.pairs else SPLITS[args.split]
     config = TrainConfig(
         backend=args.backend,
         iterations=args.iterations,
@@ -212,8 +251,11 @@ def _train(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         seed=args.seed,
         output_dir=args.output_dir,
-        pairs=tuple(args.pairs),
-        keywords=args.keywords or "lexical",
+        pairs=pairs,
+        validation=tuple(name for name in validation if name not in pairs),
+        keywords=args.keywords or "structure",
+        canonical_names=not args.no_canonical_names,
+        revert_on_worse=args.revert_on_worse,
         noise_std=args.noise_std,
         update_filled_rows=args.update_filled_rows,
         cache=not args.no_cache,
@@ -230,6 +272,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         args.experience,
         args.files,
         references=args.references,
+        split=args.split,
         backend=args.backend,
         top_k=args.top_k,
         keywords=args.keywords,

@@ -8,11 +8,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from viba_trainer.atomic import write_text_atomic
-from viba_trainer.dataset import PAIR_NAMES
+from viba_trainer.dataset import SPLITS
 from viba_trainer.errors import ExperienceError, VibaTrainerError
 
 BACKENDS = ("local", "openai", "claude-agent", "scripted")
-KEYWORD_MODES = ("lexical", "llm")
+KEYWORD_MODES = ("structure", "lexical", "llm")
 # The seed's prompt: the model is told nothing about Viba; all it knows comes from experience.
 TASK_PROMPT = "Translate Python To Viba."
 
@@ -30,18 +30,26 @@ class TrainConfig:
     By default the experience is append-only (seed 000's choice): a row, once written, is never
     rewritten, and st_moe spends no LLM pass on rewriting filled rows. ``update_filled_rows``
     lets the LLM rewrite the key and value of rows that served wrong translations.
+
+    ``pairs`` are trained on, ``validation`` pairs are translated after every step (never
+    trained on) to pick the best experience; ``canonical_names`` translates with placeholder
+    names (:mod:`viba_trainer.canonical`); ``revert_on_worse`` puts the best experience back
+    after a step that made the validation loss worse.
     """
 
     backend: str = "local"
     iterations: int = 5
     experience_size: int | None = None
-    top_k: int = 1
+    top_k: int = 2
     seed: int = 0
     output_dir: Path = Path("runs/viba")
-    pairs: tuple[str, ...] = PAIR_NAMES
+    pairs: tuple[str, ...] = SPLITS["train"]
+    validation: tuple[str, ...] = SPLITS["validation"]
     learning_rate: float = 1.0
     cache: bool = True
-    keywords: str = "lexical"
+    keywords: str = "structure"
+    canonical_names: bool = True
+    revert_on_worse: bool = False
     noise_std: float = 0.0
     update_filled_rows: bool = False  # False: append-only experience, as in seed 000
     max_tokens: int = 192
@@ -64,6 +72,10 @@ class TrainConfig:
             )
         if self.experience_size is not None:
             require_at_least_one("--experience-size", self.experience_size)
+        if overlap := sorted(set(self.pairs) & set(self.validation)):
+            raise VibaTrainerError(
+                f"pair(s) {', '.join(overlap)} are both trained on and used for validation"
+            )
 
     @property
     def rows(self) -> int:
@@ -72,7 +84,11 @@ class TrainConfig:
 
     def save(self, path: Path) -> None:
         """Write as JSON, atomically."""
-        data = asdict(self) | {"output_dir": str(self.output_dir), "pairs": list(self.pairs)}
+        data = asdict(self) | {
+            "output_dir": str(self.output_dir),
+            "pairs": list(self.pairs),
+            "validation": list(self.validation),
+        }
         write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     @classmethod
@@ -82,6 +98,7 @@ class TrainConfig:
             data = json.loads(path.read_text(encoding="utf-8"))
             data["output_dir"] = Path(data["output_dir"])
             data["pairs"] = tuple(data["pairs"])
+            data["validation"] = tuple(data.get("validation", ()))
             return cls(**data)
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ExperienceError(f"cannot read run config {path}: {error}") from error

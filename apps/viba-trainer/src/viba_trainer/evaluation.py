@@ -6,25 +6,22 @@ import ast as python_ast
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
-from symtensor_autograd import (
-    StMoeModule,
-    check_experience,
-    read_texts,
-    text_edit_distance_ratio,
-)
-from symtensor_store import SymbolicTensorError, load_tensor, make_tensor, pack_tensor
+from symtensor_autograd import check_experience, read_texts, text_edit_distance_ratio
+from symtensor_store import SymbolicTensorError, load_tensor
 
 from viba_trainer.atomic import write_text_atomic
 from viba_trainer.checkpoint import EXPERIENCE_DIR, CheckpointStore
 from viba_trainer.config import TrainConfig, require_at_least_one
+from viba_trainer.dataset import load_pairs
 from viba_trainer.errors import ExperienceError, PythonSourceError, VibaTrainerError
 from viba_trainer.progress import phase_progress
-from viba_trainer.training import CONFIG_FILE, make_handler
-from viba_trainer.viba import check_viba
+from viba_trainer.training import BEST_LINK, CONFIG_FILE, EXACT_LOSS, make_handler
+from viba_trainer.translator import build_model, translate
+from viba_trainer.viba import check_strict_viba
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,7 @@ class EvaluationReport:
 
     experience: Path
     results: list[FileResult]
+    llm_calls: int = 0  # calls that reached the backend (cache hits not counted)
 
     @property
     def mean_loss(self) -> float | None:
@@ -52,8 +50,14 @@ class EvaluationReport:
 
     @property
     def valid_share(self) -> float:
-        """Share of translations that are valid Viba."""
+        """Share of translations that are strictly valid Viba."""
         return sum(r.syntax_error is None for r in self.results) / len(self.results)
+
+    @property
+    def exact_share(self) -> float | None:
+        """Share of scored translations within ``EXACT_LOSS`` of their reference."""
+        losses = [r.loss for r in self.results if r.loss is not None]
+        return sum(loss <= EXACT_LOSS for loss in losses) / len(losses) if losses else None
 
     def render(self) -> str:
         """Human-readable report: each translation, then the totals."""
@@ -62,9 +66,10 @@ class EvaluationReport:
             verdict = "valid Viba" if result.syntax_error is None else result.syntax_error
             loss = "" if result.loss is None else f", loss {result.loss:.4f}"
             lines += [f"=== {result.source} ({verdict}{loss})", result.translation.rstrip()]
-        lines.append(f"valid Viba: {self.valid_share:.0%} of {len(self.results)} files")
+        lines.append(f"strictly valid Viba: {self.valid_share:.0%} of {len(self.results)} files")
         if self.mean_loss is not None:
             lines.append(f"mean loss: {self.mean_loss:.4f}")
+            lines.append(f"within {EXACT_LOSS} of the reference: {self.exact_share:.0%}")
         return "\n".join(lines)
 
 
@@ -95,8 +100,8 @@ def _read_reference(path: Path) -> str:
 def resolve_experience(path: Path) -> tuple[Path, TrainConfig | None]:
     """The dumped experience tensor behind ``path``, and the run config when there is one.
 
-    ``path`` may be a run directory (its latest checkpoint is used), a checkpoint directory
-    ``checkpoints/step-NNNN`` or a dumped experience directory itself.
+    ``path`` may be a run directory (its ``best`` checkpoint, by validation loss, or else its
+    latest), a checkpoint directory ``checkpoints/step-NNNN`` or a dumped experience directory.
     """
     path = Path(path)
     if not path.is_dir():
@@ -104,6 +109,8 @@ def resolve_experience(path: Path) -> tuple[Path, TrainConfig | None]:
     candidates = [path, path.parent.parent, path.parent.parent.parent]
     config_path = next((c / CONFIG_FILE for c in candidates if (c / CONFIG_FILE).is_file()), None)
     config = TrainConfig.load(config_path) if config_path else None
+    if (path / BEST_LINK / EXPERIENCE_DIR).is_dir():
+        return path / BEST_LINK / EXPERIENCE_DIR, config
     if (path / "checkpoints").is_dir():
         latest = CheckpointStore(path).latest()
         if latest is None:
@@ -152,6 +159,7 @@ def evaluate_files(
     files: Sequence[Path],
     *,
     references: Sequence[Path] | None = None,
+    split: str | None = None,
     backend: str = "local",
     top_k: int | None = None,
     keywords: str | None = None,
@@ -159,46 +167,49 @@ def evaluate_files(
     output_dir: Path | None = None,
     progress: bool = False,
 ) -> EvaluationReport:
-    """Translate ``files`` with the experience at ``experience`` and score them.
+    """Translate ``files`` (or the pairs of a dataset ``split``) with a saved experience; score.
 
-    ``top_k`` and ``keywords`` default to the training run's settings (1 and lexical when the
+    ``top_k`` and ``keywords`` default to the training run's settings (2 and structure when the
     experience does not come from a run). Every input is checked before the LLM runs, and the
     translations are written to ``output_dir`` (as ``<stem>.viba``) only once all are done.
     """
-    if not files:
-        raise PythonSourceError("no Python files to evaluate")
+    if split is not None and (files or references):
+        raise VibaTrainerError("give Python files or --split, not both")
+    if split is None and not files:
+        raise PythonSourceError("no Python files to evaluate (give FILE... or --split)")
     if top_k is not None:
         require_at_least_one("--top-k", top_k)
     if output_dir is not None:
         _check_output_dir(Path(output_dir))
-    sources = [read_python_source(path) for path in files]
-    if references is not None and len(references) != len(files):
-        raise VibaTrainerError(
-            f"{len(references)} references for {len(files)} files; give one per file, in order"
-        )
-    expected = [_read_reference(path) for path in references] if references else None
+    if split is not None:
+        pairs = load_pairs(split=split)
+        files = [Path(f"{pair.name}.py") for pair in pairs]
+        sources, expected = [p.python for p in pairs], [p.viba for p in pairs]
+    else:
+        sources = [read_python_source(path) for path in files]
+        if references is not None and len(references) != len(files):
+            raise VibaTrainerError(
+                f"{len(references)} references for {len(files)} files; give one per file, in order"
+            )
+        expected = [_read_reference(path) for path in references] if references else None
     experience_dir, run_config = resolve_experience(experience)
-    top_k = top_k if top_k is not None else (run_config.top_k if run_config else 1)
-    keywords = keywords or (run_config.keywords if run_config else "lexical")
-    handler = make_handler(backend, cache=cache, max_tokens=TrainConfig.max_tokens)
+    settings = replace(
+        run_config or TrainConfig(),
+        backend=backend,
+        top_k=top_k if top_k is not None else (run_config or TrainConfig()).top_k,
+        keywords=keywords or (run_config or TrainConfig()).keywords,
+    )
+    handler = make_handler(backend, cache=cache, max_tokens=settings.max_tokens)
 
     with tempfile.TemporaryDirectory(prefix="viba-evaluate-") as tmp:
         root = Path(tmp)
-        model = StMoeModule(
-            handler,
-            task_prompt=run_config.task_prompt if run_config else TrainConfig.task_prompt,
-            topk=top_k,
-            keywords=keywords,
-            experience=_load_experience_copy(experience_dir, root),
-        )
-        inputs = make_tensor(sources, root)
-        with torch.no_grad(), phase_progress("translate", lambda: handler.usage, enabled=progress):
-            output, _ = model(inputs)
-        translations = [text or "" for text in pack_tensor(output)]
+        model = build_model(settings, handler, _load_experience_copy(experience_dir, root))
+        with phase_progress("translate", lambda: handler.usage, enabled=progress):
+            translations = translate(model, sources, root, canonical=settings.canonical_names)
 
     results = []
     for k, (path, text) in enumerate(zip(files, translations, strict=True)):
-        error = check_viba(text)
+        error = check_strict_viba(text)
         loss = text_edit_distance_ratio(text, expected[k]) if expected else None
         results.append(FileResult(Path(path), text, None if error is None else str(error), loss))
     if output_dir is not None:
@@ -208,4 +219,4 @@ def evaluate_files(
                 write_text_atomic(path, result.translation)
             except OSError as error:
                 raise VibaTrainerError(f"cannot write {path}: {error}") from error
-    return EvaluationReport(experience_dir, results)
+    return EvaluationReport(experience_dir, results, handler.usage.calls)

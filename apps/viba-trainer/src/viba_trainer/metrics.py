@@ -25,6 +25,14 @@ class IterationMetrics:
     failed_tasks: int  # LLM tasks that ended without an answer
     seconds: float
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    strict_viba: float | None = None  # share of outputs that pass the strict check
+    exact_share: float | None = None  # share of outputs within EXACT_LOSS of the reference
+    # The experience after this step's update, on the validation pairs (None: no validation).
+    validation_loss: float | None = None
+    validation_losses: dict[str, float] = field(default_factory=dict)
+    validation_strict: float | None = None
+    validation_exact: float | None = None
+    reverted: bool = False  # --revert-on-worse put the best experience back after this step
 
     def to_json(self) -> str:
         """One JSON line."""
@@ -38,10 +46,18 @@ class IterationMetrics:
     def summary(self) -> str:
         """One human line for the console."""
         patches = " ".join(f"{k}={v}" for k, v in self.patches.items())
+        strict = "" if self.strict_viba is None else f" (strict {self.strict_viba:.0%})"
+        validation = ""
+        if self.validation_loss is not None:
+            validation = (
+                f"; validation loss {self.validation_loss:.4f}, exact "
+                f"{self.validation_exact:.0%}, strict Viba {self.validation_strict:.0%}"
+                + (" (worse: reverted to the best experience)" if self.reverted else "")
+            )
         return (
-            f"iteration {self.iteration}: mean loss {self.mean_loss:.4f}, "
-            f"valid Viba {self.valid_viba:.0%}, patches {patches or 'none'}, "
-            f"LLM calls {self.llm_calls} ({self.cache_hits} cached), "
+            f"iteration {self.iteration}: train loss {self.mean_loss:.4f}, "
+            f"valid Viba {self.valid_viba:.0%}{strict}{validation}; patches "
+            f"{patches or 'none'}, LLM calls {self.llm_calls} ({self.cache_hits} cached), "
             f"tokens {self.prompt_tokens}+{self.completion_tokens}, {self.seconds:.1f}s"
         )
 
@@ -66,19 +82,28 @@ def plot_loss_curve(history: list[IterationMetrics], path: Path, title: str = ""
 
     iterations = [record.iteration for record in history]
     fig, loss_axis = plt.subplots(figsize=(6, 4), dpi=100)
-    loss_axis.plot(iterations, [r.mean_loss for r in history], "o-", label="mean loss")
+    loss_axis.plot(iterations, [r.mean_loss for r in history], "o-", label="train loss")
+    validated = [r for r in history if r.validation_loss is not None]
+    if validated:
+        loss_axis.plot(
+            [r.iteration for r in validated],
+            [r.validation_loss for r in validated],
+            "^-",
+            color="tab:red",
+            label="validation loss",
+        )
     loss_axis.set_xlabel("iteration")
     loss_axis.set_ylabel("mean edit distance ratio")
     loss_axis.set_ylim(0, 1.05)
     valid_axis = loss_axis.twinx()
     valid_axis.plot(
         iterations,
-        [r.valid_viba for r in history],
+        [r.valid_viba if r.strict_viba is None else r.strict_viba for r in history],
         "s--",
         color="tab:green",
-        label="share of valid Viba",
+        label="train: share of strictly valid Viba",
     )
-    valid_axis.set_ylabel("share of valid Viba", color="tab:green")
+    valid_axis.set_ylabel("share of strictly valid Viba", color="tab:green")
     valid_axis.set_ylim(0, 1.05)
     loss_axis.set_xticks(iterations)
     handles = loss_axis.get_legend_handles_labels()[0] + valid_axis.get_legend_handles_labels()[0]

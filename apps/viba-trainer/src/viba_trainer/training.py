@@ -13,6 +13,7 @@ loss-curve PNG, all written atomically, so an interrupted run resumes with no fi
 
 from __future__ import annotations
 
+import os
 import random
 import tempfile
 import time
@@ -22,23 +23,34 @@ from pathlib import Path
 import numpy as np
 import torch
 from llm_backends import TaskHandler, Usage, make_backend
-from symtensor_autograd import StMoeModule, StSGD, edit_distance_ratio, make_experience
-from symtensor_store import dump_tensor, make_tensor, pack_tensor
+from symtensor_autograd import (
+    StSGD,
+    edit_distance_ratio,
+    make_experience,
+    read_texts,
+    text_edit_distance_ratio,
+    write_texts,
+)
+from symtensor_store import dump_tensor, load_tensor, make_tensor, pack_tensor
 from tqdm import tqdm
 
-from viba_trainer.checkpoint import Checkpoint, CheckpointStore
+from viba_trainer.checkpoint import EXPERIENCE_DIR, Checkpoint, CheckpointStore
 from viba_trainer.config import TrainConfig
 from viba_trainer.dataset import TranslationPair, load_pairs
 from viba_trainer.errors import DatasetError, VibaTrainerError
 from viba_trainer.metrics import IterationMetrics, plot_loss_curve, write_metrics
 from viba_trainer.progress import phase_progress
 from viba_trainer.scripted import scripted_backend
-from viba_trainer.viba import check_viba, is_valid_viba
+from viba_trainer.translator import Translation, build_model, translate
+from viba_trainer.viba import check_strict_viba, is_strict_viba, is_valid_viba
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
 PLOT_FILE = "loss_curve.png"
 CALL_LOG_FILE = "llm_calls.jsonl"
+BEST_LINK = "best"  # -> checkpoints/step-NNNN with the lowest validation loss
+# A translation this close to its reference (edit distance ratio) counts as exact.
+EXACT_LOSS = 0.05
 # A translation is one Viba definition, which never holds a blank line; a small model that
 # does not stop after its answer goes on after one (more Python, or prose): cut it there.
 STOP = ("\n\n",)
@@ -61,8 +73,17 @@ class TrainResult:
         calls = sum(r.llm_calls for r in self.history)
         hits = sum(r.cache_hits for r in self.history)
         resumed = f" (resumed after iteration {self.resumed_from})" if self.resumed_from else ""
+        best = best_step(self.history)
+        validation = ""
+        if best is not None:
+            record = self.history[[r.iteration for r in self.history].index(best[0])]
+            validation = (
+                f"best validation loss {best[1]:.4f} after iteration {best[0]} (exact "
+                f"{record.validation_exact:.0%}, strict Viba {record.validation_strict:.0%}): "
+                f"{self.config.output_dir / BEST_LINK}\n"
+            )
         return (
-            f"loss {losses}{resumed}\n"
+            f"train loss {losses}{resumed}\n{validation}"
             f"patches applied {applied}, rejected {rejected}; LLM calls {calls} "
             f"(+{hits} cache hits); {self.seconds:.1f}s this session\n"
             f"results in {self.config.output_dir}: {METRICS_FILE}, {PLOT_FILE}, checkpoints/"
@@ -88,10 +109,34 @@ def make_handler(
 
 
 def check_references(pairs: list[TranslationPair]) -> None:
-    """Every reference translation must be valid Viba (a typo would poison the loss)."""
+    """Every reference must be strictly valid Viba (a typo would poison the loss)."""
     for pair in pairs:
-        if (error := check_viba(pair.viba)) is not None:
+        if (error := check_strict_viba(pair.viba)) is not None:
             raise DatasetError(f"reference {pair.name}.viba is not valid Viba: {error}")
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Loss, strictly-valid share and exact share of translations against references."""
+
+    losses: list[float]
+    strict: float
+    exact: float
+
+    @property
+    def mean_loss(self) -> float:
+        """Mean edit distance ratio."""
+        return sum(self.losses) / len(self.losses)
+
+    @classmethod
+    def of(cls, outputs: list[str], references: list[str]) -> Scores:
+        """Score ``outputs`` against ``references`` (same order)."""
+        losses = [text_edit_distance_ratio(o, r) for o, r in zip(outputs, references, strict=True)]
+        return cls(
+            losses,
+            strict=sum(map(is_strict_viba, outputs)) / len(outputs),
+            exact=sum(loss <= EXACT_LOSS for loss in losses) / len(losses),
+        )
 
 
 def _seed_everything(seed: int) -> None:
@@ -104,27 +149,31 @@ class _Session:
     """Live training state: tensors under one storage root, the model, the optimizer."""
 
     def __init__(
-        self, config: TrainConfig, pairs: list[TranslationPair], handler: TaskHandler, root: Path
+        self,
+        config: TrainConfig,
+        pairs: list[TranslationPair],
+        validation: list[TranslationPair],
+        handler: TaskHandler,
+        root: Path,
     ) -> None:
         self.config = config
         self.pairs = pairs
+        self.validation = validation
         self.handler = handler
-        self.input = make_tensor([pair.python for pair in pairs], root)  # (P,)
-        self.expected = make_tensor([pair.viba for pair in pairs], root)  # (P,)
-        self.model = StMoeModule(
-            handler,
-            task_prompt=config.task_prompt,
-            topk=config.top_k,
-            keywords=config.keywords,
-            noise_std=config.noise_std,
-            seed=config.seed,
-            update_filled_rows=config.update_filled_rows,
-            experience=make_experience(config.rows, root),  # (N, 3), empty
-        )
+        self.root = root
+        sources = [pair.python for pair in pairs]
+        self.translation = Translation.of(sources, canonical=config.canonical_names)
+        # The model learns in canonical names: inputs and targets are renamed the same way.
+        self.input = make_tensor(self.translation.inputs(sources), root)  # (P,)
+        targets = self.translation.targets([pair.viba for pair in pairs])
+        self.expected = make_tensor(targets, root)  # (P,)
+        self.model = build_model(config, handler, make_experience(config.rows, root))  # (N, 3)
         self.optimizer = StSGD(
             self.model.parameters(),
             lr=config.learning_rate,
             append_only=not config.update_filled_rows,
+            # Structure retrieval compares Python with Python: a row's query is its key's.
+            query_fields=("key",) if config.keywords == "structure" else ("key", "value"),
         )
 
     def restore(self, checkpoint: Checkpoint) -> None:
@@ -142,6 +191,21 @@ class _Session:
     def dump_experience(self, directory: Path) -> None:
         dump_tensor(self.model.experience, directory)
 
+    def load_experience(self, directory: Path) -> None:
+        """Put a dumped experience (texts and coefficients) into the model's experience."""
+        saved = load_tensor(directory)
+        write_texts(self.model.experience, dict(enumerate(read_texts(saved))))
+        with torch.no_grad():
+            self.model.experience.copy_(saved.detach().to(self.model.experience.dtype))
+
+    def validate(self) -> Scores | None:
+        """Translate the validation pairs with the current experience (never trained on)."""
+        if not self.validation:
+            return None
+        sources = [pair.python for pair in self.validation]
+        outputs = translate(self.model, sources, self.root, canonical=self.config.canonical_names)
+        return Scores.of(outputs, [pair.viba for pair in self.validation])
+
     def iteration(self, number: int, *, progress: bool) -> tuple[IterationMetrics, list[str]]:
         """Run one iteration; returns its metrics and the translations it produced."""
         usage_before, failures_before = self.handler.usage, self.model.runner.failures
@@ -152,21 +216,36 @@ class _Session:
         self.optimizer.zero_grad()
         with phase_progress(f"{label} forward", usage, enabled=progress) as forward:
             output, _ = self.model(self.input)  # (P,), (P, k)
-        outputs = [text or "" for text in pack_tensor(output)]
-        losses = edit_distance_ratio(output, self.expected)  # (P,)
+        outputs = self.translation.answers([text or "" for text in pack_tensor(output)])
+        losses = edit_distance_ratio(output, self.expected)  # (P,), in canonical names
         with phase_progress(f"{label} backward", usage, enabled=progress) as backward:
             losses.mean().backward()
         losses = losses.detach()
         with phase_progress(f"{label} step", usage, enabled=progress) as step:
             self.optimizer.step()
+        with phase_progress(f"{label} validation", usage, enabled=progress) as validation:
+            held_out = self.validate()
+        train_scores = Scores.of(outputs, [pair.viba for pair in self.pairs])
 
         report = self.optimizer.last_report
         spent = _usage_delta(self.handler.usage, usage_before)
         metrics = IterationMetrics(
             iteration=number,
-            mean_loss=float(losses.mean()),
-            losses={p.name: round(float(x), 6) for p, x in zip(self.pairs, losses, strict=True)},
+            mean_loss=train_scores.mean_loss,
+            losses={
+                p.name: round(x, 6) for p, x in zip(self.pairs, train_scores.losses, strict=True)
+            },
             valid_viba=sum(map(is_valid_viba, outputs)) / len(outputs),
+            strict_viba=train_scores.strict,
+            exact_share=train_scores.exact,
+            validation_loss=None if held_out is None else held_out.mean_loss,
+            validation_losses={}
+            if held_out is None
+            else {
+                p.name: round(x, 6) for p, x in zip(self.validation, held_out.losses, strict=True)
+            },
+            validation_strict=None if held_out is None else held_out.strict,
+            validation_exact=None if held_out is None else held_out.exact,
             patches={
                 "applied": report.applied,
                 "fuzzed": report.fuzzed,
@@ -185,6 +264,7 @@ class _Session:
                 "forward": round(forward["seconds"], 3),
                 "backward": round(backward["seconds"], 3),
                 "step": round(step["seconds"], 3),
+                "validation": round(validation["seconds"], 3),
             },
         )
         return metrics, outputs
@@ -231,6 +311,34 @@ def _prepare(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Checkpoint
     return config, None
 
 
+def best_step(history: list[IterationMetrics]) -> tuple[int, float] | None:
+    """(step, validation loss) of the experience with the lowest validation loss, if any.
+
+    A reverted step does not count: its checkpoint holds the earlier best experience.
+    """
+    scored = [
+        (r.validation_loss, r.iteration)
+        for r in history
+        if r.validation_loss is not None and not r.reverted
+    ]
+    if not scored:
+        return None
+    loss, step = min(scored)
+    return step, loss
+
+
+def _link_best(run_dir: Path, history: list[IterationMetrics]) -> None:
+    """Point ``run_dir/best`` at the best checkpoint (a relative symlink, replaced atomically)."""
+    best = best_step(history)
+    if best is None:
+        return
+    link = run_dir / BEST_LINK
+    tmp = run_dir / f".{BEST_LINK}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    os.symlink(Path("checkpoints") / f"step-{best[0]:04d}", tmp)
+    os.replace(tmp, link)
+
+
 def _write_reports(config: TrainConfig, history: list[IterationMetrics]) -> None:
     write_metrics(history, config.output_dir / METRICS_FILE)
     title = f"Python -> Viba, {len(config.pairs)} pairs, backend {config.backend}"
@@ -246,7 +354,8 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -
     started = time.perf_counter()
     config, checkpoint = _prepare(config, resume)
     pairs = load_pairs(config.pairs)
-    check_references(pairs)
+    validation = load_pairs(config.validation) if config.validation else []
+    check_references(pairs + validation)
     handler = make_handler(
         config.backend,
         cache=config.cache,
@@ -263,11 +372,20 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -
 
     with tempfile.TemporaryDirectory(prefix="viba-train-") as root:
         _seed_everything(config.seed)
-        session = _Session(config, pairs, handler, Path(root))
+        session = _Session(config, pairs, validation, handler, Path(root))
         if checkpoint is not None:
             session.restore(checkpoint)
         for number in range(start + 1, config.iterations + 1):
             metrics, outputs = session.iteration(number, progress=progress)
+            best = best_step(history)
+            if (
+                config.revert_on_worse
+                and best is not None
+                and metrics.validation_loss is not None
+                and metrics.validation_loss > best[1]
+            ):
+                session.load_experience(store.step_dir(best[0]) / EXPERIENCE_DIR)
+                metrics = replace(metrics, reverted=True)
             history.append(metrics)
             store.save(
                 number,
@@ -280,5 +398,6 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -
                 },
             )
             _write_reports(config, history)
+            _link_best(config.output_dir, history)
             tqdm.write(metrics.summary())
     return TrainResult(config, history, time.perf_counter() - started, resumed_from=start)

@@ -74,7 +74,7 @@ from symtensor_autograd.llm_runner import FileTask, LlmRunner
 from symtensor_autograd.modules import StMoeModule, WithDenseView
 from symtensor_autograd.optimizer import StepReport, StSGD
 from symtensor_autograd.prompts import StMoePrompts
-from symtensor_autograd.texts import TensorRef, read_texts, text_tensor
+from symtensor_autograd.texts import TensorRef, read_texts, text_tensor, write_texts
 
 __all__ = [
     "COLUMNS",
@@ -141,4 +141,5 @@ __all__ = [
     "text_edit_distance_ratio",
     "text_tensor",
     "with_dense_view",
+    "write_texts",
 ]

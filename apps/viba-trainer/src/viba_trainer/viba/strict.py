@@ -16,6 +16,7 @@ strictly valid translation
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 from viba_trainer.viba import ast
 from viba_trainer.viba.errors import VibaSyntaxError
@@ -23,8 +24,31 @@ from viba_trainer.viba.parser import parse_viba
 from viba_trainer.viba.tokenizer import Kind, Token, tokenize
 
 PYTHON_KEYWORDS = frozenset(
-    "def return for if elif else while lambda import from class pass with yield print "
-    "try except raise assert del global nonlocal is".split()
+    [
+        "def",
+        "return",
+        "for",
+        "if",
+        "elif",
+        "else",
+        "while",
+        "lambda",
+        "import",
+        "from",
+        "class",
+        "pass",
+        "with",
+        "yield",
+        "print",
+        "try",
+        "except",
+        "raise",
+        "assert",
+        "del",
+        "global",
+        "nonlocal",
+        "is",
+    ]
 )
 
 
@@ -51,7 +75,9 @@ def _check_lines(text: str) -> None:
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.rstrip()
         if stripped.endswith(":") and not stripped.lstrip().startswith("#"):
-            raise VibaSyntaxError("line ends with ':' (a Python block opener)", number, len(stripped))
+            raise VibaSyntaxError(
+                "line ends with ':' (a Python block opener)", number, len(stripped)
+            )
         for operator in ("+=", "-=", "*=", "/="):
             if operator in stripped and not stripped.lstrip().startswith("#"):
                 column = stripped.index(operator) + 1
@@ -63,7 +89,7 @@ def _check_lines(text: str) -> None:
 
 
 def _check_tokens(tokens: list[Token]) -> None:
-    for token, after in zip(tokens, tokens[1:], strict=False):
+    for token, after in itertools.pairwise(tokens):
         if token.kind is Kind.NAME and token.text in PYTHON_KEYWORDS:
             raise VibaSyntaxError(f"Python keyword '{token.text}'", token.line, token.column)
         adjacent = after.line == token.line and after.column == token.column + len(token.text)
@@ -116,9 +142,7 @@ def _check_assignment_target(target: ast.Expr) -> None:
             target.column,
         )
     if not any(isinstance(node, ast.Var) for node in _walk(target)):
-        raise VibaSyntaxError(
-            "assignment target holds no $variable", target.line, target.column
-        )
+        raise VibaSyntaxError("assignment target holds no $variable", target.line, target.column)
 
 
 def _targets(target: ast.Expr) -> list[ast.Var]:

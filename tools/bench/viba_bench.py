@@ -1,0 +1,134 @@
+"""Benchmark: Python -> Viba on the held-out test split, trained experience against baselines.
+
+Run: uv run python tools/bench/viba_bench.py [--backend local] [--iterations 5]
+
+One run, one model (the embedded SmolLM2-135M by default, greedy), the 12 test pairs of
+``viba_trainer.dataset`` (never trained on, never used to choose settings), every method with the
+same translation settings (canonical names, structure retrieval, top-k 2, same decoding):
+
+- zero-shot: an empty experience (the model sees no Viba at all);
+- knn: the 24 training pairs written straight into the experience, no optimization: the
+  nearest-neighbour few-shot baseline (DSPy KNNFewShot-style);
+- knn-words: the same rows retrieved by words and shown with the sources' own names, as a
+  plain few-shot prompt would;
+- trained: ``viba-train`` on the train split (validation split for the best experience), then
+  its ``best`` experience.
+
+Each method reports mean edit-distance loss, the share within 0.05 of the reference, the share
+of strictly valid Viba, LLM calls and seconds. The LLM response cache is a fresh temporary
+directory, so every call is counted. Last lines:
+``held-out loss ratio: <zero-shot loss / trained loss>`` and ``knn loss ratio: <knn / trained>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+
+def _experience_dir(root: Path, pairs, *, canonical: bool, keywords) -> Path:
+    """Dump an experience [max(2 * len(pairs), 24), 3] whose first rows hold ``pairs``."""
+    import torch
+    from symtensor_autograd import format_keywords, make_experience, write_texts
+    from symtensor_store import dump_tensor
+    from viba_trainer.translator import Translation
+
+    rows = [["", "", ""] for _ in range(max(2 * len(pairs), 24))]
+    if pairs:
+        translation = Translation.of([p.python for p in pairs], canonical=canonical)
+        keys = translation.inputs([p.python for p in pairs])
+        values = translation.targets([p.viba for p in pairs])
+        for row, (key, value, words) in enumerate(zip(keys, values, keywords(keys), strict=True)):
+            rows[row] = [format_keywords(words), key, value]
+    experience = make_experience(len(rows), root / "tensors")
+    write_texts(experience, {3 * r + c: t for r, row in enumerate(rows) for c, t in enumerate(row)})
+    with torch.no_grad():  # the store's rule: 1 where an element holds text, 0 where empty
+        experience.copy_(torch.tensor([[float(bool(t)) for t in row] for row in rows]))
+    directory = root / f"experience-{len(list(root.iterdir()))}"
+    dump_tensor(experience, directory)
+    return directory
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", default="local", help="LLM backend (default: local)")
+    parser.add_argument("--iterations", type=int, default=5, help="training iterations")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="viba-bench-"))
+    os.environ["LLM_CACHE_DIR"] = str(work / "llm-cache")  # fresh: every call counts
+
+    from symtensor_autograd import LexicalKeywords
+    from viba_trainer.config import TrainConfig
+    from viba_trainer.dataset import load_pairs
+    from viba_trainer.evaluation import evaluate_files
+    from viba_trainer.structure import PythonStructureKeywords
+    from viba_trainer.training import train
+
+    train_pairs = load_pairs(split="train")
+    results: dict[str, tuple[float, float, float, int, float]] = {}
+
+    def measure(name: str, experience: Path, **settings) -> None:
+        started = time.perf_counter()
+        report = evaluate_files(experience, [], split="test", backend=args.backend, **settings)
+        seconds = time.perf_counter() - started
+        results[name] = (
+            report.mean_loss,
+            report.exact_share,
+            report.valid_share,
+            report.llm_calls,
+            seconds,
+        )
+        print(_row(name, *results[name]), flush=True)
+
+    print(f"test split: 12 pairs; backend {args.backend}; work directory {work}")
+    print(_header())
+    structure = PythonStructureKeywords()
+    measure("zero-shot", _experience_dir(work, [], canonical=True, keywords=structure))
+    measure("knn", _experience_dir(work, train_pairs, canonical=True, keywords=structure))
+    words_dir = _experience_dir(work, train_pairs, canonical=False, keywords=LexicalKeywords())
+    _write_run_config(words_dir, replace(TrainConfig(), keywords="lexical", canonical_names=False))
+    measure("knn-words", words_dir)
+
+    started = time.perf_counter()
+    run = work / "trained"
+    result = train(
+        replace(TrainConfig(), backend=args.backend, iterations=args.iterations, output_dir=run),
+        progress=False,
+    )
+    calls = sum(r.llm_calls for r in result.history)
+    print(
+        f"training: {args.iterations} iterations, {calls} LLM calls, "
+        f"{time.perf_counter() - started:.0f}s; train loss "
+        + " -> ".join(f"{r.mean_loss:.3f}" for r in result.history)
+        + "; validation loss "
+        + " -> ".join(f"{r.validation_loss:.3f}" for r in result.history)
+    )
+    measure("trained", run)
+
+    trained = results["trained"][0]
+    print(f"held-out loss ratio: {results['zero-shot'][0] / max(trained, 1e-9):.3f}")
+    print(f"knn loss ratio: {results['knn'][0] / max(trained, 1e-9):.3f}")
+
+
+def _write_run_config(experience: Path, config) -> None:
+    """Give a dumped experience the settings it is to be evaluated with (as a run would)."""
+    from viba_trainer.training import CONFIG_FILE
+
+    config.save(experience / CONFIG_FILE)
+
+
+def _header() -> str:
+    return f"{'method':<10} {'loss':>7} {'exact':>6} {'strict':>6} {'calls':>5} {'seconds':>7}"
+
+
+def _row(name: str, loss: float, exact: float, strict: float, calls: int, seconds: float) -> str:
+    return f"{name:<10} {loss:7.4f} {exact:6.0%} {strict:6.0%} {calls:5d} {seconds:7.1f}"
+
+
+if __name__ == "__main__":
+    main()
