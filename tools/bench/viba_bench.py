@@ -4,13 +4,14 @@ Run: uv run python tools/bench/viba_bench.py [--backend local] [--iterations 5]
 
 One run, one model (the embedded SmolLM2-135M by default, greedy), the 12 test pairs of
 ``viba_trainer.dataset`` (never trained on, never used to choose settings), every method with the
-same translation settings (canonical names, structure retrieval, top-k 2, same decoding):
+same translation settings (``TrainConfig``'s defaults: statement units, canonical names,
+structure retrieval, top-k 2, greedy decoding):
 
 - zero-shot: an empty experience (the model sees no Viba at all);
 - knn: the 24 training pairs written straight into the experience, no optimization: the
   nearest-neighbour few-shot baseline (DSPy KNNFewShot-style);
-- knn-words: the same rows retrieved by words and shown with the sources' own names, as a
-  plain few-shot prompt would;
+- knn-words: whole training pairs retrieved by words and shown with the sources' own names, as
+  a plain few-shot prompt would;
 - trained: ``viba-train`` on the train split (validation split for the best experience), then
   its ``best`` experience.
 
@@ -30,20 +31,28 @@ from dataclasses import replace
 from pathlib import Path
 
 
-def _experience_dir(root: Path, pairs, *, canonical: bool, keywords) -> Path:
-    """Dump an experience [max(2 * len(pairs), 24), 3] whose first rows hold ``pairs``."""
+def _experience_dir(root: Path, pairs, config, keywords) -> Path:
+    """Dump an experience whose rows hold ``pairs`` in ``config``'s form (units, names), each
+    distinct unit once, with as many empty rows again (at least 24 rows)."""
     import torch
     from symtensor_autograd import format_keywords, make_experience, write_texts
     from symtensor_store import dump_tensor
     from viba_trainer.translator import Translation
 
-    rows = [["", "", ""] for _ in range(max(2 * len(pairs), 24))]
+    units: dict[str, str] = {}
     if pairs:
-        translation = Translation.of([p.python for p in pairs], canonical=canonical)
-        keys = translation.inputs([p.python for p in pairs])
-        values = translation.targets([p.viba for p in pairs])
-        for row, (key, value, words) in enumerate(zip(keys, values, keywords(keys), strict=True)):
-            rows[row] = [format_keywords(words), key, value]
+        translation = Translation.of(
+            [p.python for p in pairs],
+            canonical=config.canonical_names,
+            statements=config.statement_units,
+            references=[p.viba for p in pairs],
+        )
+        units = dict(zip(translation.inputs(), translation.targets(), strict=True))
+    rows = [["", "", ""] for _ in range(max(2 * len(units), 24))]
+    for row, ((key, value), words) in enumerate(
+        zip(units.items(), keywords(list(units)), strict=False)
+    ):
+        rows[row] = [format_keywords(words), key, value]
     experience = make_experience(len(rows), root / "tensors")
     write_texts(experience, {3 * r + c: t for r, row in enumerate(rows) for c, t in enumerate(row)})
     with torch.no_grad():  # the store's rule: 1 where an element holds text, 0 where empty
@@ -87,19 +96,18 @@ def main() -> None:
 
     print(f"test split: 12 pairs; backend {args.backend}; work directory {work}")
     print(_header())
+    config = replace(TrainConfig(), backend=args.backend, iterations=args.iterations)
     structure = PythonStructureKeywords()
-    measure("zero-shot", _experience_dir(work, [], canonical=True, keywords=structure))
-    measure("knn", _experience_dir(work, train_pairs, canonical=True, keywords=structure))
-    words_dir = _experience_dir(work, train_pairs, canonical=False, keywords=LexicalKeywords())
-    _write_run_config(words_dir, replace(TrainConfig(), keywords="lexical", canonical_names=False))
+    measure("zero-shot", _experience_dir(work, [], config, structure))
+    measure("knn", _experience_dir(work, train_pairs, config, structure))
+    plain = replace(config, keywords="lexical", canonical_names=False, statement_units=False)
+    words_dir = _experience_dir(work, train_pairs, plain, LexicalKeywords())
+    _write_run_config(words_dir, plain)
     measure("knn-words", words_dir)
 
     started = time.perf_counter()
     run = work / "trained"
-    result = train(
-        replace(TrainConfig(), backend=args.backend, iterations=args.iterations, output_dir=run),
-        progress=False,
-    )
+    result = train(replace(config, output_dir=run), progress=False)
     calls = sum(r.llm_calls for r in result.history)
     print(
         f"training: {args.iterations} iterations, {calls} LLM calls, "

@@ -166,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="after a step that makes the validation loss worse, put the best experience back",
     )
     train.add_argument(
+        "--whole-functions",
+        action="store_true",
+        help="translate each function in one LLM call (default: a header unit and one unit "
+        "per statement, joined; see viba_trainer.units)",
+    )
+    train.add_argument(
         "--no-canonical-names",
         action="store_true",
         help="translate with the sources' own names (default: names and string literals "
@@ -255,6 +261,7 @@ def _train(args: argparse.Namespace) -> int:
         validation=tuple(name for name in validation if name not in pairs),
         keywords=args.keywords or "structure",
         canonical_names=not args.no_canonical_names,
+        statement_units=not args.whole_functions,
         revert_on_worse=args.revert_on_worse,
         noise_std=args.noise_std,
         update_filled_rows=args.update_filled_rows,

@@ -33,7 +33,8 @@ class TrainConfig:
 
     ``pairs`` are trained on, ``validation`` pairs are translated after every step (never
     trained on) to pick the best experience; ``canonical_names`` translates with placeholder
-    names (:mod:`viba_trainer.canonical`); ``revert_on_worse`` puts the best experience back
+    names (:mod:`viba_trainer.canonical`), ``statement_units`` one statement at a time
+    (:mod:`viba_trainer.units`); ``revert_on_worse`` puts the best experience back
     after a step that made the validation loss worse.
     """
 
@@ -49,6 +50,7 @@ class TrainConfig:
     cache: bool = True
     keywords: str = "structure"
     canonical_names: bool = True
+    statement_units: bool = True
     revert_on_worse: bool = False
     noise_std: float = 0.0
     update_filled_rows: bool = False  # False: append-only experience, as in seed 000
@@ -77,10 +79,9 @@ class TrainConfig:
                 f"pair(s) {', '.join(overlap)} are both trained on and used for validation"
             )
 
-    @property
-    def rows(self) -> int:
-        """Rows of the experience table: ``experience_size`` or 2x the dataset."""
-        return self.experience_size or 2 * len(self.pairs)
+    def rows(self, units: int) -> int:
+        """Rows of the experience table: ``experience_size`` or 2x the training ``units``."""
+        return self.experience_size or 2 * units
 
     def save(self, path: Path) -> None:
         """Write as JSON, atomically."""

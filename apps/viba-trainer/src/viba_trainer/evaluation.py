@@ -40,7 +40,7 @@ class EvaluationReport:
 
     experience: Path
     results: list[FileResult]
-    llm_calls: int = 0  # calls that reached the backend (cache hits not counted)
+    llm_calls: int = 0  # translation calls, those answered from the response cache included
 
     @property
     def mean_loss(self) -> float | None:
@@ -219,4 +219,5 @@ def evaluate_files(
                 write_text_atomic(path, result.translation)
             except OSError as error:
                 raise VibaTrainerError(f"cannot write {path}: {error}") from error
-    return EvaluationReport(experience_dir, results, handler.usage.calls)
+    usage = handler.usage  # a cached answer counts as a call: the same prompt was asked
+    return EvaluationReport(experience_dir, results, usage.calls + usage.cache_hits)

@@ -63,13 +63,14 @@ def structure_words(tree: ast.AST) -> list[str]:
 
 
 def token_words(text: str) -> list[str]:
-    """``tok_<text>`` for every name, number and operator token: ties between functions of one
-    shape are broken by their details, and a function's own source matches it best."""
+    """``tok_<text>`` for every name, number, operator and comment token: ties between functions
+    of one shape are broken by their details, a function's own source matches it best, and a
+    unit's mark (``# header``, :mod:`viba_trainer.units`) keeps units of one kind together."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError):
         return []
-    kinds = (tokenize.NAME, tokenize.NUMBER, tokenize.OP)
+    kinds = (tokenize.NAME, tokenize.NUMBER, tokenize.OP, tokenize.COMMENT)
     return [f"tok_{token.string}" for token in tokens if token.type in kinds]
 
 

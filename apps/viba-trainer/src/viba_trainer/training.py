@@ -161,13 +161,18 @@ class _Session:
         self.validation = validation
         self.handler = handler
         self.root = root
-        sources = [pair.python for pair in pairs]
-        self.translation = Translation.of(sources, canonical=config.canonical_names)
-        # The model learns in canonical names: inputs and targets are renamed the same way.
-        self.input = make_tensor(self.translation.inputs(sources), root)  # (P,)
-        targets = self.translation.targets([pair.viba for pair in pairs])
-        self.expected = make_tensor(targets, root)  # (P,)
-        self.model = build_model(config, handler, make_experience(config.rows, root))  # (N, 3)
+        # The model learns in the form it translates: canonical names, one unit per statement.
+        self.translation = Translation.of(
+            [pair.python for pair in pairs],
+            canonical=config.canonical_names,
+            statements=config.statement_units,
+            references=[pair.viba for pair in pairs],
+        )
+        units = self.translation.inputs()
+        self.input = make_tensor(units, root)  # (U,)
+        self.expected = make_tensor(self.translation.targets(), root)  # (U,)
+        experience = make_experience(config.rows(len(set(units))), root)  # (N, 3), empty
+        self.model = build_model(config, handler, experience)
         self.optimizer = StSGD(
             self.model.parameters(),
             lr=config.learning_rate,
@@ -203,7 +208,7 @@ class _Session:
         if not self.validation:
             return None
         sources = [pair.python for pair in self.validation]
-        outputs = translate(self.model, sources, self.root, canonical=self.config.canonical_names)
+        outputs = translate(self.model, sources, self.root, self.config)
         return Scores.of(outputs, [pair.viba for pair in self.validation])
 
     def iteration(self, number: int, *, progress: bool) -> tuple[IterationMetrics, list[str]]:
@@ -215,9 +220,9 @@ class _Session:
 
         self.optimizer.zero_grad()
         with phase_progress(f"{label} forward", usage, enabled=progress) as forward:
-            output, _ = self.model(self.input)  # (P,), (P, k)
+            output, _ = self.model(self.input)  # (U,), (U, k)
         outputs = self.translation.answers([text or "" for text in pack_tensor(output)])
-        losses = edit_distance_ratio(output, self.expected)  # (P,), in canonical names
+        losses = edit_distance_ratio(output, self.expected)  # (U,), per unit
         with phase_progress(f"{label} backward", usage, enabled=progress) as backward:
             losses.mean().backward()
         losses = losses.detach()

@@ -1,9 +1,9 @@
 """The translation model of the trainer, shared by training, validation, evaluation and the bench.
 
 A :class:`symtensor_autograd.StMoeModule` whose experience rows are canonical (Python, Viba)
-pairs (:mod:`viba_trainer.canonical`), retrieved by program structure
-(:class:`viba_trainer.structure.PythonStructureKeywords`) or by words, and a
-:class:`Translation` that carries texts into and out of the canonical names.
+(or statement-level, :mod:`viba_trainer.units`) pairs (:mod:`viba_trainer.canonical`),
+retrieved by program structure (:class:`viba_trainer.structure.PythonStructureKeywords`) or by
+words, and a :class:`Translation` that carries texts into and out of that form.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from symtensor_store import make_tensor, pack_tensor
 from viba_trainer.canonical import Renaming
 from viba_trainer.config import TrainConfig
 from viba_trainer.structure import PythonStructureKeywords
+from viba_trainer.units import UnitPair, join_units, split_python, unit_pairs
 
 
 def keyword_extractor(mode: str) -> str | KeywordExtractor:
@@ -46,35 +47,70 @@ class Translation:
     """Python sources in the form the model sees, and the way back for its answers.
 
     With ``canonical`` the sources' own names become placeholders (one renaming per source);
-    without, texts pass through unchanged.
+    with ``statements`` each source is cut into units (:mod:`viba_trainer.units`) that the model
+    translates one by one. ``units[i]`` are the model inputs of source ``i``; ``unit_targets[i]``
+    their reference Viba when references were given (a pair whose parts do not line up with its
+    statements stays one unit).
     """
 
     renamings: tuple[Renaming | None, ...]
+    units: tuple[tuple[str, ...], ...]
+    unit_targets: tuple[tuple[str, ...], ...] | None = None
 
     @classmethod
-    def of(cls, sources: Sequence[str], *, canonical: bool) -> Translation:
+    def of(
+        cls,
+        sources: Sequence[str],
+        *,
+        canonical: bool,
+        statements: bool,
+        references: Sequence[str] | None = None,
+    ) -> Translation:
         """The translation of ``sources`` (which must parse as Python when ``canonical``)."""
-        return cls(tuple(Renaming.of(s) if canonical else None for s in sources))
+        renamings = tuple(Renaming.of(s) if canonical else None for s in sources)
+        inputs = [r.python(s) if r else s for r, s in zip(renamings, sources, strict=True)]
+        if references is None:
+            units = tuple(tuple(split_python(s) if statements else [s]) for s in inputs)
+            return cls(renamings, units)
+        targets = [r.viba(v) if r else v for r, v in zip(renamings, references, strict=True)]
+        pairs = [
+            unit_pairs(s, t) if statements else [UnitPair(s, t)]
+            for s, t in zip(inputs, targets, strict=True)
+        ]
+        return cls(
+            renamings,
+            tuple(tuple(u.python for u in units) for units in pairs),
+            tuple(tuple(u.viba for u in units) for units in pairs),
+        )
 
-    def inputs(self, sources: Sequence[str]) -> list[str]:
-        """The sources as the model sees them."""
-        return [r.python(s) if r else s for r, s in zip(self.renamings, sources, strict=True)]
+    def inputs(self) -> list[str]:
+        """Every unit of every source, in order: what the model translates."""
+        return [unit for units in self.units for unit in units]
 
-    def targets(self, references: Sequence[str]) -> list[str]:
-        """Reference Viba as the model should write it."""
-        return [r.viba(v) if r else v for r, v in zip(self.renamings, references, strict=True)]
+    def targets(self) -> list[str]:
+        """The reference of every unit (same order as :meth:`inputs`)."""
+        if self.unit_targets is None:
+            raise ValueError("this Translation was made without references")
+        return [target for targets in self.unit_targets for target in targets]
 
     def answers(self, outputs: Sequence[str]) -> list[str]:
-        """The model's outputs in the sources' own names."""
-        return [r.restore(o) if r else o for r, o in zip(self.renamings, outputs, strict=True)]
+        """One Viba text per source, in its own names, from the model's unit outputs."""
+        answers, start = [], 0
+        for renaming, units in zip(self.renamings, self.units, strict=True):
+            joined = join_units(list(outputs[start : start + len(units)]))
+            answers.append(renaming.restore(joined) if renaming else joined)
+            start += len(units)
+        return answers
 
 
 def translate(
-    model: StMoeModule, sources: Sequence[str], root: Path, *, canonical: bool
+    model: StMoeModule, sources: Sequence[str], root: Path, config: TrainConfig
 ) -> list[str]:
     """Translate Python ``sources`` with ``model`` (no gradient); Viba in the sources' names."""
-    translation = Translation.of(sources, canonical=canonical)
-    inputs = make_tensor(translation.inputs(sources), root)
+    translation = Translation.of(
+        sources, canonical=config.canonical_names, statements=config.statement_units
+    )
+    inputs = make_tensor(translation.inputs(), root)
     with torch.no_grad():
         output, _ = model(inputs)
     return translation.answers([text or "" for text in pack_tensor(output)])

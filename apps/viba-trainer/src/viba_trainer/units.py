@@ -1,0 +1,148 @@
+"""Statement-level translation units: a function becomes a header unit and one unit per statement.
+
+A 135M model translates a whole function by copying the nearest example, so a function with one
+more statement than its example loses that statement, and a long answer drifts into repeating a
+line. Translated one statement at a time, every answer is one or two lines next to an example of
+the same kind of statement. A Python function ``def f1(...)`` is cut into
+
+- the **header unit**: the whole function, marked ``# header`` on its ``def`` line; its Viba is
+  the definition line, the result type, the inputs and the hints (``f1 :=``, ``$v3 str``,
+  ``<- $v1 str``, ``# inline``);
+- one **statement unit** per top-level statement: the ``def`` line (with ``# returns v3`` when
+  the function returns a local, which decides ``$v3 = ...`` against ``$v3 str = ...``) and the
+  statement; its Viba is that statement's block, unindented (``$v2 str = "s1"``, or
+  ``For[...]`` with its body). An ``if`` that ends in ``return`` or ``raise`` is one unit with the statements up to the
+  next ``return``: together they are one ``Match[...]``.
+
+The answers, joined in order, are the translation (:func:`join_units`). For training,
+:func:`split_viba` cuts a reference into the same parts; a pair whose parts do not line up with
+its statements is kept whole (:func:`unit_pairs`).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import textwrap
+from dataclasses import dataclass
+
+from viba_trainer.viba import ast as viba_ast
+from viba_trainer.viba import parse_viba
+
+HEADER_MARK = "  # header"
+
+
+@dataclass(frozen=True)
+class UnitPair:
+    """One translation unit of a pair: its Python and (when known) its Viba."""
+
+    python: str
+    viba: str
+
+
+def split_python(source: str) -> list[str]:
+    """The units of a one-function module; ``[source]`` for anything else."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [source]
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
+        return [source]
+    function = tree.body[0]
+    lines = source.splitlines(keepends=True)
+    signature_end = function.body[0].lineno - 1  # lines before the first statement
+    signature = "".join(lines[:signature_end]).rstrip("\n")
+    returns = _returned_name(function)
+    context = signature + (f"  # returns {returns}" if returns else "") + "\n"
+    header = signature + HEADER_MARK + "\n" + "".join(lines[signature_end:])
+    units = [_normalized(header)]
+    for group in _statement_groups(function.body):
+        start, end = group[0].lineno, group[-1].end_lineno
+        units.append(_normalized(context + "".join(lines[start - 1 : end])))
+    return units
+
+
+def split_viba(text: str) -> list[str] | None:
+    """The header and the top-level statement blocks of a one-definition Viba text, else None."""
+    try:
+        module = parse_viba(text)
+    except ValueError:
+        return None
+    if len(module.statements) != 1 or not isinstance(module.statements[0], viba_ast.Definition):
+        return None
+    body = module.statements[0].body
+    count = 0
+    while count < len(body) and _is_header(body[count], first=count == 0):
+        count += 1
+    if count == len(body):
+        return None
+    lines = text.splitlines(keepends=True)
+    starts = [statement.line - 1 for statement in body[count:]] + [len(lines)]
+    blocks = ["".join(lines[a:b]) for a, b in itertools.pairwise(starts)]
+    return [_normalized("".join(lines[: starts[0]]))] + [_dedented(b) for b in blocks]
+
+
+def unit_pairs(python: str, viba: str) -> list[UnitPair]:
+    """The units of a (Python, Viba) pair, or the whole pair when its parts do not line up."""
+    sources, targets = split_python(python), split_viba(viba)
+    if targets is None or len(targets) != len(sources):
+        return [UnitPair(python, viba)]
+    return [UnitPair(s, t) for s, t in zip(sources, targets, strict=True)]
+
+
+def join_units(answers: list[str]) -> str:
+    """The translation of a function from its units' answers, in order (statements indented
+    under the header, however the model indented them)."""
+    if len(answers) == 1:
+        return _normalized(answers[0])
+    statements = [_dedented(a) for a in answers[1:] if a.strip()]
+    indented = [textwrap.indent(block, "    ") for block in statements]
+    return _normalized(answers[0]) + "".join(indented) if answers[0].strip() else "".join(indented)
+
+
+def _dedented(text: str) -> str:
+    return _normalized(textwrap.dedent(text.strip("\n")))
+
+
+def _normalized(text: str) -> str:
+    """Trailing blank lines and spaces dropped, one final newline."""
+    return "\n".join(line.rstrip() for line in text.rstrip().splitlines()) + "\n"
+
+
+def _returned_name(function: ast.FunctionDef) -> str | None:
+    last = function.body[-1]
+    if isinstance(last, ast.Return) and isinstance(last.value, ast.Name):
+        return last.value.id
+    return None
+
+
+def _ends_function(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Return | ast.Raise)
+
+
+def _statement_groups(body: list[ast.stmt]) -> list[list[ast.stmt]]:
+    """Top-level statements, an ``if`` that returns or raises joined with what follows up to the
+    next ``return`` (a guard or a base case: one ``Match`` in Viba)."""
+    groups: list[list[ast.stmt]] = []
+    index = 0
+    while index < len(body):
+        statement = body[index]
+        group = [statement]
+        if isinstance(statement, ast.If) and _ends_function(statement.body[-1]):
+            while index + 1 < len(body) and not isinstance(group[-1], ast.Return):
+                index += 1
+                group.append(body[index])
+        groups.append(group)
+        index += 1
+    return groups
+
+
+def _is_header(statement: viba_ast.Statement, *, first: bool) -> bool:
+    """Result type, inputs and hints: the lines a Viba definition opens with."""
+    if isinstance(statement, viba_ast.Hint):
+        return True
+    if not isinstance(statement, viba_ast.Binding) or statement.block:
+        return False
+    if statement.kind in ("alternative", "input"):
+        return True
+    return first and statement.value is None and statement.kind in ("component", "declaration")
