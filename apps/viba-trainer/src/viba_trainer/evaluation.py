@@ -205,7 +205,7 @@ def evaluate_files(
         root = Path(tmp)
         model = build_model(settings, handler, _load_experience_copy(experience_dir, root))
         with phase_progress("translate", lambda: handler.usage, enabled=progress):
-            translations = translate(model, sources, root, canonical=settings.canonical_names)
+            translations = translate(model, sources, root, settings)
 
     results = []
     for k, (path, text) in enumerate(zip(files, translations, strict=True)):

@@ -6,7 +6,9 @@ that happens to use ``words``. :class:`PythonStructureKeywords` describes a func
 shape instead: statement and expression kinds (``for``, ``if``, ``listcomp``, ``raise``, a nested
 ``def``), operators, the builtins and methods it calls, its annotations, its arity, and whether it
 returns a local, a literal or a call; then, to rank functions of one shape, its tokens
-(``tok_v1``, ``tok_+``, ``tok_0``). Text that is not Python falls back to its
+(``tok_v1``, ``tok_plus``, ``num_0``). A translation unit (:mod:`viba_trainer.units`) has every
+keyword prefixed with its kind (``header_for``, ``statement_for``), so that a header is never
+retrieved for a statement. Text that is not Python falls back to its
 words, so experience rows of any content stay comparable.
 """
 
@@ -15,10 +17,13 @@ from __future__ import annotations
 import ast
 import builtins
 import io
+import re
 import tokenize
 from collections.abc import Sequence
 
 from symtensor_autograd import LexicalKeywords, normalize_keywords
+
+from viba_trainer.units import unit_kind
 
 _SKIPPED = (ast.Module, ast.Load, ast.Store, ast.Del, ast.Name, ast.arg, ast.arguments)
 
@@ -38,7 +43,9 @@ class PythonStructureKeywords:
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             return self._words([text])[0]
-        return normalize_keywords(structure_words(tree) + token_words(text))
+        words = structure_words(tree) + token_words(text)
+        kind = unit_kind(text)  # units of different kinds share no keyword: never retrieved
+        return normalize_keywords(f"{kind}_{word}" if kind else word for word in words)
 
 
 def structure_words(tree: ast.AST) -> list[str]:
@@ -63,15 +70,23 @@ def structure_words(tree: ast.AST) -> list[str]:
 
 
 def token_words(text: str) -> list[str]:
-    """``tok_<text>`` for every name, number, operator and comment token: ties between functions
-    of one shape are broken by their details, a function's own source matches it best, and a
-    unit's mark (``# header``, :mod:`viba_trainer.units`) keeps units of one kind together."""
+    """A keyword per name, number and operator token (``tok_v1``, ``num_0``, ``tok_plus``):
+    ties between functions of one shape are broken by their details, and a function's own
+    source matches it best. Keywords are made of word characters only, as the experience's
+    query column stores them (:func:`symtensor_autograd.parse_keyword_text`)."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError):
         return []
-    kinds = (tokenize.NAME, tokenize.NUMBER, tokenize.OP, tokenize.COMMENT)
-    return [f"tok_{token.string}" for token in tokens if token.type in kinds]
+    words = []
+    for token in tokens:
+        if token.type == tokenize.NAME:
+            words.append(f"tok_{token.string}")
+        elif token.type == tokenize.NUMBER:
+            words.append("num_" + re.sub(r"\W", "_", token.string))
+        elif token.type == tokenize.OP:
+            words.append(f"tok_{tokenize.tok_name[token.exact_type].lower()}")
+    return words
 
 
 def _function_words(function: ast.FunctionDef, bound: set[str]) -> list[str]:

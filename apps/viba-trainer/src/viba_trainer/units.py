@@ -8,10 +8,11 @@ the same kind of statement. A Python function ``def f1(...)`` is cut into
 - the **header unit**: the whole function, marked ``# header`` on its ``def`` line; its Viba is
   the definition line, the result type, the inputs and the hints (``f1 :=``, ``$v3 str``,
   ``<- $v1 str``, ``# inline``);
-- one **statement unit** per top-level statement: the ``def`` line (with ``# returns v3`` when
-  the function returns a local, which decides ``$v3 = ...`` against ``$v3 str = ...``) and the
-  statement; its Viba is that statement's block, unindented (``$v2 str = "s1"``, or
-  ``For[...]`` with its body). An ``if`` that ends in ``return`` or ``raise`` is one unit with the statements up to the
+- one **statement unit** per top-level statement: the ``def`` line marked ``# statement`` (with
+  ``, returns v3`` when the function returns a local, which decides ``$v3 = ...`` against
+  ``$v3 str = ...``) and the statement; its Viba is the definition line and that statement's
+  block under it (``f1 :=`` / ``    $v2 str = "s1"``): a 135M model given ``<- $v2`` as the
+  whole example answers ``$v2``, but keeps a block under a definition line intact. An ``if`` that ends in ``return`` or ``raise`` is one unit with the statements up to the
   next ``return``: together they are one ``Match[...]``.
 
 The answers, joined in order, are the translation (:func:`join_units`). For training,
@@ -29,7 +30,8 @@ from dataclasses import dataclass
 from viba_trainer.viba import ast as viba_ast
 from viba_trainer.viba import parse_viba
 
-HEADER_MARK = "  # header"
+HEADER_MARK = "header"
+STATEMENT_MARK = "statement"
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,12 @@ def split_python(source: str) -> list[str]:
     signature_end = function.body[0].lineno - 1  # lines before the first statement
     signature = "".join(lines[:signature_end]).rstrip("\n")
     returns = _returned_name(function)
-    context = signature + (f"  # returns {returns}" if returns else "") + "\n"
-    header = signature + HEADER_MARK + "\n" + "".join(lines[signature_end:])
+    context = f"{signature}  # {STATEMENT_MARK}" + (f", returns {returns}" if returns else "")
+    header = f"{signature}  # {HEADER_MARK}\n" + "".join(lines[signature_end:])
     units = [_normalized(header)]
     for group in _statement_groups(function.body):
         start, end = group[0].lineno, group[-1].end_lineno
-        units.append(_normalized(context + "".join(lines[start - 1 : end])))
+        units.append(_normalized(context + "\n" + "".join(lines[start - 1 : end])))
     return units
 
 
@@ -70,7 +72,7 @@ def split_viba(text: str) -> list[str] | None:
         return None
     if len(module.statements) != 1 or not isinstance(module.statements[0], viba_ast.Definition):
         return None
-    body = module.statements[0].body
+    name, body = module.statements[0].name, module.statements[0].body
     count = 0
     while count < len(body) and _is_header(body[count], first=count == 0):
         count += 1
@@ -79,7 +81,17 @@ def split_viba(text: str) -> list[str] | None:
     lines = text.splitlines(keepends=True)
     starts = [statement.line - 1 for statement in body[count:]] + [len(lines)]
     blocks = ["".join(lines[a:b]) for a, b in itertools.pairwise(starts)]
-    return [_normalized("".join(lines[: starts[0]]))] + [_dedented(b) for b in blocks]
+    header = _normalized("".join(lines[: starts[0]]))
+    return [header] + [f"{name} :=\n" + textwrap.indent(_dedented(b), "    ") for b in blocks]
+
+
+def unit_kind(text: str) -> str | None:
+    """``header`` or ``statement`` for a unit made by :func:`split_python`, else None."""
+    first = text.split("\n", 1)[0]
+    if not first.startswith("def ") or "  # " not in first:
+        return None
+    mark = first.rsplit("  # ", 1)[1]
+    return next((k for k in (HEADER_MARK, STATEMENT_MARK) if mark.startswith(k)), None)
 
 
 def unit_pairs(python: str, viba: str) -> list[UnitPair]:
@@ -95,9 +107,14 @@ def join_units(answers: list[str]) -> str:
     under the header, however the model indented them)."""
     if len(answers) == 1:
         return _normalized(answers[0])
-    statements = [_dedented(a) for a in answers[1:] if a.strip()]
+    statements = [_dedented(_without_definition_line(a)) for a in answers[1:] if a.strip()]
     indented = [textwrap.indent(block, "    ") for block in statements]
     return _normalized(answers[0]) + "".join(indented) if answers[0].strip() else "".join(indented)
+
+
+def _without_definition_line(answer: str) -> str:
+    first, _, rest = answer.lstrip("\n").partition("\n")
+    return rest if first.rstrip().endswith(":=") else answer
 
 
 def _dedented(text: str) -> str:
