@@ -203,16 +203,17 @@ class _Session:
         with torch.no_grad():
             self.model.experience.copy_(saved.detach().to(self.model.experience.dtype))
 
-    def validate(self) -> Scores | None:
+    def validate(self) -> tuple[Scores | None, list[str]]:
         """Translate the validation pairs with the current experience (never trained on)."""
         if not self.validation:
-            return None
+            return None, []
         sources = [pair.python for pair in self.validation]
         outputs = translate(self.model, sources, self.root, self.config)
-        return Scores.of(outputs, [pair.viba for pair in self.validation])
+        return Scores.of(outputs, [pair.viba for pair in self.validation]), outputs
 
-    def iteration(self, number: int, *, progress: bool) -> tuple[IterationMetrics, list[str]]:
-        """Run one iteration; returns its metrics and the translations it produced."""
+    def iteration(self, number: int, *, progress: bool) -> tuple[IterationMetrics, dict[str, str]]:
+        """Run one iteration; returns its metrics and its translations (checkpoint path ->
+        text: ``outputs/<pair>.viba`` for training, ``validation/<pair>.viba``)."""
         usage_before, failures_before = self.handler.usage, self.model.runner.failures
         started = time.perf_counter()
         label = f"iteration {number}/{self.config.iterations}"
@@ -229,7 +230,7 @@ class _Session:
         with phase_progress(f"{label} step", usage, enabled=progress) as step:
             self.optimizer.step()
         with phase_progress(f"{label} validation", usage, enabled=progress) as validation:
-            held_out = self.validate()
+            held_out, held_out_outputs = self.validate()
         train_scores = Scores.of(outputs, [pair.viba for pair in self.pairs])
 
         report = self.optimizer.last_report
@@ -272,7 +273,14 @@ class _Session:
                 "validation": round(validation["seconds"], 3),
             },
         )
-        return metrics, outputs
+        translations = {
+            f"outputs/{p.name}.viba": t for p, t in zip(self.pairs, outputs, strict=True)
+        }
+        translations |= {
+            f"validation/{p.name}.viba": t
+            for p, t in zip(self.validation, held_out_outputs, strict=True)
+        }
+        return metrics, translations
 
 
 def _usage_delta(after: Usage, before: Usage) -> Usage:
@@ -381,7 +389,7 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -
         if checkpoint is not None:
             session.restore(checkpoint)
         for number in range(start + 1, config.iterations + 1):
-            metrics, outputs = session.iteration(number, progress=progress)
+            metrics, translations = session.iteration(number, progress=progress)
             best = best_step(history)
             if (
                 config.revert_on_worse
@@ -397,10 +405,7 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -
                 dump_experience=session.dump_experience,
                 state=session.state(),
                 history=history,
-                extra_files={
-                    f"outputs/{pair.name}.viba": text
-                    for pair, text in zip(pairs, outputs, strict=True)
-                },
+                extra_files=translations,
             )
             _write_reports(config, history)
             _link_best(config.output_dir, history)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -103,13 +104,54 @@ def unit_pairs(python: str, viba: str) -> list[UnitPair]:
 
 
 def join_units(answers: list[str]) -> str:
-    """The translation of a function from its units' answers, in order (statements indented
-    under the header, however the model indented them)."""
+    """The translation of a function from its units' answers, in order.
+
+    Each answer is cut to what its unit stands for: the header answer to its header lines, a
+    statement answer to its first block (indented under the header however the model indented
+    it). A small model that does not stop repeats lines after its answer; the unit's shape says
+    where the answer ends.
+    """
     if len(answers) == 1:
         return _normalized(answers[0])
-    statements = [_dedented(_without_definition_line(a)) for a in answers[1:] if a.strip()]
-    indented = [textwrap.indent(block, "    ") for block in statements]
-    return _normalized(answers[0]) + "".join(indented) if answers[0].strip() else "".join(indented)
+    blocks = [first_block(_without_definition_line(a)) for a in answers[1:]]
+    body = "".join(textwrap.indent(block, "    ") for block in blocks if block.strip())
+    return header_lines(answers[0]) + body
+
+
+_INPUT = re.compile(r"^<-\s*\$\w+\s+\S")  # <- $x T: an input (a result has no type after it)
+
+
+def header_lines(answer: str) -> str:
+    """The definition line, the result type, then alternatives, inputs and hints: up to the
+    first line that is none of them."""
+    lines = [line.rstrip() for line in answer.strip("\n").splitlines()]
+    if not lines or not lines[0].endswith(":="):
+        return _normalized(answer) if answer.strip() else ""
+    kept = lines[:2]
+    for line in lines[2:]:
+        stripped = line.strip()
+        if not (stripped.startswith(("|", "#")) or _INPUT.match(stripped)):
+            break
+        kept.append(line)
+    return _normalized("\n".join(kept))
+
+
+def first_block(answer: str) -> str:
+    """The first line of ``answer`` with the lines indented under it, unindented."""
+    lines = [line.rstrip() for line in answer.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    base = _indent(lines[0])
+    block = [lines[0]]
+    for line in lines[1:]:
+        if _indent(line) <= base:
+            break
+        block.append(line)
+    return _normalized("\n".join(line[base:] for line in block))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _without_definition_line(answer: str) -> str:
