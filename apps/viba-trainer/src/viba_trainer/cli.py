@@ -172,6 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
         "per statement, joined; see viba_trainer.units)",
     )
     train.add_argument(
+        "--unchecked",
+        action="store_true",
+        help="keep every first answer (default: a unit's answer that is not strictly valid or "
+        "disagrees with its Python is asked again with top-k 1, then 3; viba_trainer.checked)",
+    )
+    train.add_argument(
+        "--no-exact-recall",
+        action="store_true",
+        help="ask the LLM even for a unit a retrieved row holds verbatim (default: answer it "
+        "with that row's value)",
+    )
+    train.add_argument(
         "--no-canonical-names",
         action="store_true",
         help="translate with the sources' own names (default: names and string literals "
@@ -262,6 +274,8 @@ def _train(args: argparse.Namespace) -> int:
         keywords=args.keywords or "structure",
         canonical_names=not args.no_canonical_names,
         statement_units=not args.whole_functions,
+        checked_decoding=not args.unchecked,
+        exact_recall=not args.no_exact_recall,
         revert_on_worse=args.revert_on_worse,
         noise_std=args.noise_std,
         update_filled_rows=args.update_filled_rows,

@@ -34,7 +34,10 @@ class TrainConfig:
     ``pairs`` are trained on, ``validation`` pairs are translated after every step (never
     trained on) to pick the best experience; ``canonical_names`` translates with placeholder
     names (:mod:`viba_trainer.canonical`), ``statement_units`` one statement at a time
-    (:mod:`viba_trainer.units`); ``revert_on_worse`` puts the best experience back
+    (:mod:`viba_trainer.units`), ``checked_decoding`` asks again for answers that disagree with
+    their Python (:mod:`viba_trainer.checked`); with ``exact_recall`` a unit that a retrieved row
+    holds verbatim as its key is answered with that row's value, no LLM call (a 135M model does
+    not reliably copy even an identical example); ``revert_on_worse`` puts the best experience back
     after a step that made the validation loss worse.
     """
 
@@ -51,6 +54,8 @@ class TrainConfig:
     keywords: str = "structure"
     canonical_names: bool = True
     statement_units: bool = True
+    checked_decoding: bool = True
+    exact_recall: bool = True
     revert_on_worse: bool = False
     noise_std: float = 0.0
     update_filled_rows: bool = False  # False: append-only experience, as in seed 000

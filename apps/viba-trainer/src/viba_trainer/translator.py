@@ -18,6 +18,7 @@ from symtensor_autograd import KeywordExtractor, StMoeModule
 from symtensor_store import make_tensor, pack_tensor
 
 from viba_trainer.canonical import Renaming
+from viba_trainer.checked import checked_answers
 from viba_trainer.config import TrainConfig
 from viba_trainer.structure import PythonStructureKeywords
 from viba_trainer.units import UnitPair, join_units, split_python, unit_pairs
@@ -38,6 +39,7 @@ def build_model(config: TrainConfig, handler: TaskHandler, experience: torch.Ten
         noise_std=config.noise_std,
         seed=config.seed,
         update_filled_rows=config.update_filled_rows,
+        exact_recall=config.exact_recall,
         experience=experience,
     )
 
@@ -103,14 +105,33 @@ class Translation:
         return answers
 
 
+# Retrieval settings tried, in order, for a unit whose answer fails its checks.
+CHECKED_TOP_KS = (1, 3)
+
+
 def translate(
     model: StMoeModule, sources: Sequence[str], root: Path, config: TrainConfig
 ) -> list[str]:
-    """Translate Python ``sources`` with ``model`` (no gradient); Viba in the sources' names."""
+    """Translate Python ``sources`` with ``model`` (no gradient); Viba in the sources' names.
+
+    With ``config.checked_decoding`` a unit whose answer fails its checks is asked again with
+    other retrieval settings (:mod:`viba_trainer.checked`).
+    """
     translation = Translation.of(
         sources, canonical=config.canonical_names, statements=config.statement_units
     )
-    inputs = make_tensor(translation.inputs(), root)
-    with torch.no_grad():
-        output, _ = model(inputs)
-    return translation.answers([text or "" for text in pack_tensor(output)])
+
+    def answer(texts: list[str], top_k: int) -> list[str]:
+        model.topk = top_k
+        with torch.no_grad():
+            output, _ = model(make_tensor(texts, root))
+        return [text or "" for text in pack_tensor(output)]
+
+    try:
+        if config.checked_decoding:
+            top_ks = list(dict.fromkeys((config.top_k, *CHECKED_TOP_KS)))
+            answers = checked_answers(translation.units, answer, top_ks)
+            return translation.answers([a for function in answers for a in function])
+        return translation.answers(answer(translation.inputs(), config.top_k))
+    finally:
+        model.topk = config.top_k

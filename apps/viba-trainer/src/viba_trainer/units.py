@@ -113,7 +113,7 @@ def join_units(answers: list[str]) -> str:
     """
     if len(answers) == 1:
         return _normalized(answers[0])
-    blocks = [first_block(_without_definition_line(a)) for a in answers[1:]]
+    blocks = [statement_block(a) for a in answers[1:]]
     body = "".join(textwrap.indent(block, "    ") for block in blocks if block.strip())
     return header_lines(answers[0]) + body
 
@@ -134,6 +134,12 @@ def header_lines(answer: str) -> str:
             break
         kept.append(line)
     return _normalized("\n".join(kept))
+
+
+def statement_block(answer: str) -> str:
+    """The block a statement unit's answer stands for: under its definition line, if any, the
+    first line with the lines indented under it, unindented."""
+    return first_block(_without_definition_line(answer))
 
 
 def first_block(answer: str) -> str:

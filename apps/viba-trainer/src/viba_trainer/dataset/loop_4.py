@@ -1,5 +1,5 @@
 def count_down(start: int) -> int:
     steps = 0
-    for _j in range(0, start):
+    for j in range(0, start):
         steps += 2
     return steps
