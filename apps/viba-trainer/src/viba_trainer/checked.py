@@ -4,12 +4,14 @@ Greedy decoding with a 135M model gives one answer per prompt, and a wrong examp
 gives a wrong answer. Each unit's answer (:mod:`viba_trainer.units`) can be checked against the
 unit itself, without any reference:
 
-- a header must be strictly valid Viba (:func:`check_strict_viba`), declare one input per
-  Python parameter, in order, naming the types of its annotation (``<- $v1 list[$elem str]``
-  for ``v1: list[str]``, a function type for an unannotated one), one alternative per returned
-  string (``| 's1'``), and ``never`` exactly when the function raises;
-- a statement's block must be strictly valid under a header that binds its function's
-  placeholders: no Python left, no ``$var`` the function does not have;
+- every answer must be strictly valid Viba (:func:`check_strict_viba`) on its own, a piece
+  under a header that binds its function's placeholders: no Python left, no ``$var`` the
+  function does not have;
+- a result type must have one alternative per returned string (``| 's1'``), and ``never``
+  exactly when the function raises;
+- a parameter's answer must be one input, ``<- $v2 T``, for that parameter, naming the types of
+  its annotation (``list[$elem str]`` for ``list[str]``, a function type for none) and its
+  default value;
 - a statement's block must use exactly the placeholders (``v1``, ``f2``, ``s1``) and numbers of
   its Python statement: a block that copied its example's variable, constant or string, or
   dropped one, disagrees.
@@ -29,7 +31,15 @@ import textwrap
 import tokenize
 from collections.abc import Callable, Sequence
 
-from viba_trainer.units import header_lines, join_units, statement_block
+from viba_trainer.units import (
+    PARAMETER,
+    RESULT,
+    STATEMENT,
+    join_units,
+    result_lines,
+    statement_block,
+    unit_kind,
+)
 from viba_trainer.viba import check_strict_viba
 from viba_trainer.viba.errors import VibaSyntaxError
 from viba_trainer.viba.tokenizer import Kind
@@ -66,79 +76,77 @@ def checked_answers(
             _accept_in_order(function, candidates[f], accepted[f])
     return [
         [
-            a if a is not None else _fallback(unit, c, first=u == 0, alone=len(function) == 1)
-            for u, (unit, a, c) in enumerate(zip(function, acc, cand, strict=True))
+            a if a is not None else _fallback(unit, c)
+            for unit, a, c in zip(function, acc, cand, strict=True)
         ]
         for function, acc, cand in zip(units, accepted, candidates, strict=True)
     ]
 
 
-def _fallback(unit: str, candidates: list[str], *, first: bool, alone: bool) -> str:
-    """For a unit no answer of which agrees: the first that is at least strictly valid Viba, or
-    nothing (a statement left out keeps the rest of the translation valid)."""
-    for candidate in candidates:
-        if first or alone:
-            if check_strict_viba(header_lines(candidate) if first else candidate) is None:
-                return candidate
-        elif _valid_block(unit, statement_block(candidate)):
-            return candidate
-    return candidates[0] if first or alone else ""
-
-
 def _accept_in_order(
     units: Sequence[str], candidates: list[list[str]], accepted: list[str | None]
 ) -> None:
-    """Accept, unit by unit, the first candidate that passes with the answers before it."""
+    """Accept, for each unit still open, the first candidate that agrees with it."""
     for index, unit in enumerate(units):
-        if accepted[index] is not None:
-            continue
-        for candidate in candidates[index]:
-            if unit_agrees(unit, candidate, first=index == 0, alone=len(units) == 1):
-                accepted[index] = candidate
-                break
+        if accepted[index] is None:
+            accepted[index] = next((c for c in candidates[index] if unit_agrees(unit, c)), None)
 
 
-def unit_agrees(unit: str, answer: str, *, first: bool, alone: bool) -> bool:
+def _fallback(unit: str, candidates: list[str]) -> str:
+    """For a unit no answer of which agrees: the first that is at least strictly valid Viba, or
+    nothing (a statement left out keeps the rest of the translation valid)."""
+    valid = (c for c in candidates if check_strict_viba(_alone(unit, c)) is None)
+    return next(valid, "" if unit_kind(unit) == STATEMENT else candidates[0])
+
+
+def unit_agrees(unit: str, answer: str) -> bool:
     """True when ``answer`` passes the checks of the module docstring for ``unit``.
 
-    Each unit is judged on its own, so that one wrong answer does not fail the others: a
-    statement's block is checked under a header that binds every placeholder of its function.
+    Each unit is judged on its own, so that one wrong answer does not fail the others: a piece
+    is checked under a header that binds every placeholder of its function.
     """
-    if alone:
-        return check_strict_viba(join_units([answer])) is None
-    if first:
-        return _header_agrees(unit, header_lines(answer))
-    python = textwrap.dedent(unit.split("\n", 1)[1] if "\n" in unit else "")
-    block = statement_block(answer)
-    return _valid_block(unit, block) and _python_atoms(python) == _viba_atoms(block)
+    if check_strict_viba(_alone(unit, answer)) is not None:
+        return False
+    kind = unit_kind(unit)
+    if kind == RESULT:
+        return _result_agrees(unit, answer)
+    if kind == PARAMETER:
+        return _parameter_agrees(unit, statement_block(answer))
+    if kind == STATEMENT:
+        python = textwrap.dedent(unit.split("\n", 1)[1])
+        return _python_atoms(python) == _viba_atoms(statement_block(answer))
+    return True
 
 
-def _valid_block(unit: str, block: str) -> bool:
-    """Strictly valid under a header that binds every placeholder of the unit's function."""
-    binding_all = "f :=\n    void\n" + "".join(
-        f"    <- ${name} _\n" for name in sorted(_python_atoms(unit) or ()) if name[0] in "fv"
-    )
-    return check_strict_viba(binding_all + textwrap.indent(block, "    ")) is None
+def _alone(unit: str, answer: str) -> str:
+    """The answer as a Viba text of its own: a piece under a header binding the function's
+    placeholders, a result answer as it is, a whole-function answer joined."""
+    kind = unit_kind(unit)
+    if kind == RESULT:
+        definition, result, hints = result_lines(answer)
+        return definition + textwrap.indent("".join(result + hints), "    ") if result else ""
+    if kind is None:
+        return join_units([unit], [answer])
+    names = sorted(n for n in _python_atoms(unit) or () if n[0] in "fv")
+    header = "f :=\n    void\n" + "".join(f"    <- ${name} _\n" for name in names)
+    return header + textwrap.indent(statement_block(answer), "    ")
 
 
-def _header_agrees(unit: str, header: str) -> bool:
-    """One input per parameter, in order, naming its annotation's types (a function type for
-    an unannotated one); an alternative per returned string; ``never`` exactly when it raises."""
+def _function(unit: str) -> ast.FunctionDef | None:
+    """The unit's function; a parameter unit, a signature alone, gets a body to parse."""
     try:
-        function = ast.parse(unit).body[0]
+        function = ast.parse(unit if unit_kind(unit) != PARAMETER else unit + "    ...\n").body[0]
     except (SyntaxError, IndexError):
+        return None
+    return function if isinstance(function, ast.FunctionDef) else None
+
+
+def _result_agrees(unit: str, answer: str) -> bool:
+    """An alternative per returned string (``| 's1'``), ``never`` exactly when it raises."""
+    function = _function(unit)
+    if function is None:
         return False
-    if not isinstance(function, ast.FunctionDef) or check_strict_viba(header) is not None:
-        return False
-    inputs = re.findall(r"^\s*<-\s*\$(\w+)(.*)$", header, flags=re.M)
-    if [name for name, _ in inputs] != [a.arg for a in function.args.args]:
-        return False
-    for (_, declared), parameter in zip(inputs, function.args.args, strict=True):
-        if parameter.annotation is None:
-            if not re.search(r"\(.*<-.*\)", declared):
-                return False
-        elif not _names(parameter.annotation) <= set(re.findall(r"\w+", declared)):
-            return False
+    _, result, _ = result_lines(answer)
     nodes = list(ast.walk(function))
     returned = {
         n.value.value
@@ -147,13 +155,40 @@ def _header_agrees(unit: str, header: str) -> bool:
         and isinstance(n.value, ast.Constant)
         and isinstance(n.value.value, str)
     }
-    alternatives = set(re.findall(r"^\s*\|\s*['\"](\w+)['\"]", header, flags=re.M))
+    alternatives = set(re.findall(r"^\|\s*['\"](\w+)['\"]", "".join(result), flags=re.M))
     raises = any(isinstance(n, ast.Raise) for n in nodes)
-    return alternatives == returned and raises == bool(re.search(r"\bnever\b", header))
+    return alternatives == returned and raises == bool(re.search(r"\bnever\b", "".join(result)))
 
 
-def _names(annotation: ast.expr) -> set[str]:
-    return {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)}
+def _parameter_agrees(unit: str, block: str) -> bool:
+    """``<- $v2 T``: the unit's parameter, the types of its annotation (a function type when it
+    has none) and its default value."""
+    function = _function(unit)
+    name = unit.split("\n", 1)[0].rsplit(" ", 1)[-1]
+    match = re.fullmatch(r"<-\s*\$(\w+)(.*)\n", block, flags=re.S)
+    if function is None or match is None or match.group(1) != name:
+        return False
+    parameters = function.args.args
+    index = next((i for i, a in enumerate(parameters) if a.arg == name), None)
+    if index is None:
+        return False
+    declared, annotation = match.group(2), parameters[index].annotation
+    if annotation is None:
+        if not re.search(r"\(.*<-.*\)", declared):
+            return False
+    elif not {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)} <= set(
+        re.findall(r"\w+", declared)
+    ):
+        return False
+    defaults = function.args.defaults
+    default = (
+        defaults[index - (len(parameters) - len(defaults))]
+        if index >= len(parameters) - len(defaults)
+        else None
+    )
+    if default is None:
+        return "=" not in declared
+    return _python_atoms(ast.unparse(default)) == _viba_atoms(declared.split("=", 1)[-1])
 
 
 def _python_atoms(source: str) -> set[str] | None:

@@ -99,7 +99,7 @@ class Translation:
         """One Viba text per source, in its own names, from the model's unit outputs."""
         answers, start = [], 0
         for renaming, units in zip(self.renamings, self.units, strict=True):
-            joined = join_units(list(outputs[start : start + len(units)]))
+            joined = join_units(list(units), list(outputs[start : start + len(units)]))
             answers.append(renaming.restore(joined) if renaming else joined)
             start += len(units)
         return answers

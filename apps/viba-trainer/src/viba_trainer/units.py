@@ -1,43 +1,45 @@
-"""Statement-level translation units: a function becomes a header unit and one unit per statement.
+"""Translation units: a function becomes a result unit, a unit per parameter, one per statement.
 
 A 135M model translates a whole function by copying the nearest example, so a function with one
-more statement than its example loses that statement, and a long answer drifts into repeating a
-line. Translated one statement at a time, every answer is one or two lines next to an example of
-the same kind of statement. A Python function ``def f1(...)`` is cut into
+more statement or parameter than its example loses it, and a long answer drifts into repeating
+a line. Translated one piece at a time, every answer is one or two lines next to an example of
+the same kind of piece. A Python function ``def f1(...)`` is cut into
 
-- the **header unit**: the whole function, marked ``# header`` on its ``def`` line; its Viba is
-  the definition line, the result type, the inputs and the hints (``f1 :=``, ``$v3 str``,
-  ``<- $v1 str``, ``# inline``);
-- one **statement unit** per top-level statement: the ``def`` line marked ``# statement`` (with
+- the **result unit**: the whole function, its ``def`` line marked ``# result``; its Viba is the
+  definition line, the result type and the hints (``f1 :=``, ``$v3 str``, ``# inline``);
+- one **parameter unit** per parameter: the signature marked ``# parameter v2``; its Viba is the
+  definition line and that input (``f1 :=`` / ``    <- $v2 str = "s1"``);
+- one **statement unit** per top-level statement: the signature marked ``# statement`` (with
   ``, returns v3`` when the function returns a local, which decides ``$v3 = ...`` against
   ``$v3 str = ...``) and the statement; its Viba is the definition line and that statement's
-  block under it (``f1 :=`` / ``    $v2 str = "s1"``): a 135M model given ``<- $v2`` as the
-  whole example answers ``$v2``, but keeps a block under a definition line intact. An ``if`` that ends in ``return`` or ``raise`` is one unit with the statements up to the
-  next ``return``: together they are one ``Match[...]``.
+  block under it (``f1 :=`` / ``    $v2 str = "s1"``). An ``if`` that ends in ``return`` or
+  ``raise`` is one unit with the statements up to the next ``return``: together they are one
+  ``Match[...]``.
 
-The answers, joined in order, are the translation (:func:`join_units`). For training,
-:func:`split_viba` cuts a reference into the same parts; a pair whose parts do not line up with
-its statements is kept whole (:func:`unit_pairs`).
+Every answer keeps the definition line: given ``<- $v2`` alone as an example, the model answers
+``$v2``, but it keeps a line under a definition line intact. :func:`join_units` puts the answers
+together (definition line, result type, inputs, hints, statements), each cut to what its unit
+stands for. For training, :func:`split_viba` cuts a reference into the same parts; a pair whose
+parts do not line up with its Python is kept whole (:func:`unit_pairs`).
 """
 
 from __future__ import annotations
 
 import ast
 import itertools
-import re
 import textwrap
 from dataclasses import dataclass
 
 from viba_trainer.viba import ast as viba_ast
 from viba_trainer.viba import parse_viba
 
-HEADER_MARK = "header"
-STATEMENT_MARK = "statement"
+RESULT, PARAMETER, STATEMENT = "result", "parameter", "statement"
+KINDS = (RESULT, PARAMETER, STATEMENT)
 
 
 @dataclass(frozen=True)
 class UnitPair:
-    """One translation unit of a pair: its Python and (when known) its Viba."""
+    """One translation unit of a pair: its Python and its Viba."""
 
     python: str
     viba: str
@@ -56,17 +58,18 @@ def split_python(source: str) -> list[str]:
     signature_end = function.body[0].lineno - 1  # lines before the first statement
     signature = "".join(lines[:signature_end]).rstrip("\n")
     returns = _returned_name(function)
-    context = f"{signature}  # {STATEMENT_MARK}" + (f", returns {returns}" if returns else "")
-    header = f"{signature}  # {HEADER_MARK}\n" + "".join(lines[signature_end:])
-    units = [_normalized(header)]
+    units = [f"{signature}  # {RESULT}\n" + "".join(lines[signature_end:])]
+    units += [f"{signature}  # {PARAMETER} {a.arg}\n" for a in function.args.args]
+    context = f"{signature}  # {STATEMENT}" + (f", returns {returns}" if returns else "")
     for group in _statement_groups(function.body):
         start, end = group[0].lineno, group[-1].end_lineno
-        units.append(_normalized(context + "\n" + "".join(lines[start - 1 : end])))
-    return units
+        units.append(context + "\n" + "".join(lines[start - 1 : end]))
+    return [_normalized(unit) for unit in units]
 
 
 def split_viba(text: str) -> list[str] | None:
-    """The header and the top-level statement blocks of a one-definition Viba text, else None."""
+    """The parts of a one-definition Viba text in :func:`split_python`'s order (result type and
+    hints, each input, each top-level statement block); None when it has no such shape."""
     try:
         module = parse_viba(text)
     except ValueError:
@@ -80,19 +83,22 @@ def split_viba(text: str) -> list[str] | None:
     if count == len(body):
         return None
     lines = text.splitlines(keepends=True)
-    starts = [statement.line - 1 for statement in body[count:]] + [len(lines)]
-    blocks = ["".join(lines[a:b]) for a, b in itertools.pairwise(starts)]
-    header = _normalized("".join(lines[: starts[0]]))
-    return [header] + [f"{name} :=\n" + textwrap.indent(_dedented(b), "    ") for b in blocks]
+    starts = [statement.line - 1 for statement in body] + [len(lines)]
+    pieces = [_dedented("".join(lines[a:b])) for a, b in itertools.pairwise(starts)]
+    header = list(zip(body[:count], pieces[:count], strict=True))
+    inputs = [p for s, p in header if isinstance(s, viba_ast.Binding) and s.kind == "input"]
+    result = [p for s, p in header if not (isinstance(s, viba_ast.Binding) and s.kind == "input")]
+    parts = ["".join(result), *inputs, *pieces[count:]]
+    return [f"{name} :=\n" + textwrap.indent(part, "    ") for part in parts]
 
 
 def unit_kind(text: str) -> str | None:
-    """``header`` or ``statement`` for a unit made by :func:`split_python`, else None."""
+    """``result``, ``parameter`` or ``statement`` for a unit of :func:`split_python`, else None."""
     first = text.split("\n", 1)[0]
     if not first.startswith("def ") or "  # " not in first:
         return None
     mark = first.rsplit("  # ", 1)[1]
-    return next((k for k in (HEADER_MARK, STATEMENT_MARK) if mark.startswith(k)), None)
+    return next((kind for kind in KINDS if mark.startswith(kind)), None)
 
 
 def unit_pairs(python: str, viba: str) -> list[UnitPair]:
@@ -103,37 +109,33 @@ def unit_pairs(python: str, viba: str) -> list[UnitPair]:
     return [UnitPair(s, t) for s, t in zip(sources, targets, strict=True)]
 
 
-def join_units(answers: list[str]) -> str:
-    """The translation of a function from its units' answers, in order.
+def join_units(units: list[str], answers: list[str]) -> str:
+    """The translation of a function from its units' answers (same order as ``units``).
 
-    Each answer is cut to what its unit stands for: the header answer to its header lines, a
-    statement answer to its first block (indented under the header however the model indented
-    it). A small model that does not stop repeats lines after its answer; the unit's shape says
-    where the answer ends.
+    Each answer is cut to what its unit stands for: the result answer to its definition line,
+    result type and hints, a parameter answer to its input line, a statement answer to its
+    first block. A small model that does not stop repeats lines after its answer; the unit's
+    shape says where the answer ends.
     """
-    if len(answers) == 1:
-        return _normalized(answers[0])
-    blocks = [statement_block(a) for a in answers[1:]]
-    body = "".join(textwrap.indent(block, "    ") for block in blocks if block.strip())
-    return header_lines(answers[0]) + body
+    kinds = [unit_kind(unit) for unit in units]
+    if RESULT not in kinds:
+        return "".join(_normalized(answer) for answer in answers if answer.strip())
+    definition, result, hints = result_lines(answers[kinds.index(RESULT)])
+    pieces = [statement_block(a) for k, a in zip(kinds, answers, strict=True) if k != RESULT]
+    inputs, blocks = pieces[: kinds.count(PARAMETER)], pieces[kinds.count(PARAMETER) :]
+    body = "".join([*result, *inputs, *hints, *blocks])
+    return definition + textwrap.indent(body, "    ")
 
 
-_INPUT = re.compile(r"^<-\s*\$\w+\s+\S")  # <- $x T: an input (a result has no type after it)
-
-
-def header_lines(answer: str) -> str:
-    """The definition line, the result type, then alternatives, inputs and hints: up to the
-    first line that is none of them."""
-    lines = [line.rstrip() for line in answer.strip("\n").splitlines()]
+def result_lines(answer: str) -> tuple[str, list[str], list[str]]:
+    """A result answer's definition line, result type lines and hint lines (unindented)."""
+    lines = [line.strip() for line in answer.strip("\n").splitlines() if line.strip()]
     if not lines or not lines[0].endswith(":="):
-        return _normalized(answer) if answer.strip() else ""
-    kept = lines[:2]
-    for line in lines[2:]:
-        stripped = line.strip()
-        if not (stripped.startswith(("|", "#")) or _INPUT.match(stripped)):
-            break
-        kept.append(line)
-    return _normalized("\n".join(kept))
+        return "", [], []
+    rest = [line + "\n" for line in lines[1:]]
+    result = [line for n, line in enumerate(rest) if n == 0 or line.startswith("|")]
+    hints = [line for line in rest if line.startswith("#")]
+    return lines[0] + "\n", [line for line in result if not line.startswith(("<-", "#"))], hints
 
 
 def statement_block(answer: str) -> str:
