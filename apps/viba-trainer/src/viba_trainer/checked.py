@@ -7,14 +7,16 @@ unit itself, without any reference:
 - every answer must be strictly valid Viba (:func:`check_strict_viba`) on its own, a piece
   under a header that binds its function's placeholders: no Python left, no ``$var`` the
   function does not have;
-- a result type must have one alternative per returned string (``| 's1'``), and ``never``
-  exactly when the function raises;
+- a result type must have one alternative per returned string (``| 's1'``), ``never``
+  exactly when the function raises, declare the returned local (``$v3 str``) when there is
+  one, and otherwise name the types of the return annotation (``void`` for ``None``);
 - a parameter's answer must be one input, ``<- $v2 T``, for that parameter, naming the types of
   its annotation (``list[$elem str]`` for ``list[str]``, a function type for none) and its
   default value;
-- a statement's block must use exactly the placeholders (``v1``, ``f2``, ``s1``) and numbers of
-  its Python statement: a block that copied its example's variable, constant or string, or
-  dropped one, disagrees.
+- a statement's block must use exactly the placeholders (``$v1``, ``f2``, ``s1``), numbers and
+  operators of its Python statement: a block that copied its example's variable, constant,
+  string or condition, or dropped one, disagrees; and it must declare a new local with its type
+  (``$v2 str = ...``) but not the returned one (``$v3 = ...``).
 
 A unit whose answer fails is translated again with other retrieval settings (top-k 1, then 3:
 other examples in the prompt); the first answer that passes is kept. Where none passes, the first
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import io
+import itertools
 import re
 import textwrap
 import tokenize
@@ -114,7 +117,27 @@ def unit_agrees(unit: str, answer: str) -> bool:
         return _parameter_agrees(unit, statement_block(answer))
     if kind == STATEMENT:
         python = textwrap.dedent(unit.split("\n", 1)[1])
-        return _python_atoms(python) == _viba_atoms(statement_block(answer))
+        block = statement_block(answer)
+        return _python_atoms(python) == _viba_atoms(block) and _declarations_agree(unit, block)
+    return True
+
+
+def _declarations_agree(unit: str, block: str) -> bool:
+    """A new local is declared with its type where it is first assigned (``$v2 str = ...``); the
+    returned local, declared as the result, and a parameter are assigned without one."""
+    function = _function(unit)
+    if function is None:
+        return False
+    mark = unit.split("\n", 1)[0]
+    returned = mark.rsplit("returns ", 1)[1] if ", returns " in mark else None
+    given = {a.arg for a in function.args.args} | {returned}
+    for node in ast.walk(function):
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+        for name in (n for n in names if n != "_"):
+            typed = re.search(rf"\${name}\s+[^\s=,)\]]", block) is not None
+            if typed == (name in given):
+                return False
     return True
 
 
@@ -127,7 +150,7 @@ def _alone(unit: str, answer: str) -> str:
         return definition + textwrap.indent("".join(result + hints), "    ") if result else ""
     if kind is None:
         return join_units([unit], [answer])
-    names = sorted(n for n in _python_atoms(unit) or () if n[0] in "fv")
+    names = sorted({n.lstrip("$") for n in _python_atoms(unit) or () if n.lstrip("$")[0] in "fv"})
     header = "f :=\n    void\n" + "".join(f"    <- ${name} _\n" for name in names)
     return header + textwrap.indent(statement_block(answer), "    ")
 
@@ -155,9 +178,40 @@ def _result_agrees(unit: str, answer: str) -> bool:
         and isinstance(n.value, ast.Constant)
         and isinstance(n.value.value, str)
     }
-    alternatives = set(re.findall(r"^\|\s*['\"](\w+)['\"]", "".join(result), flags=re.M))
+    text = "".join(result)
+    alternatives = set(re.findall(r"^\|\s*['\"](\w+)['\"]", text, flags=re.M))
     raises = any(isinstance(n, ast.Raise) for n in nodes)
-    return alternatives == returned and raises == bool(re.search(r"\bnever\b", "".join(result)))
+    if alternatives != returned or raises != bool(re.search(r"\bnever\b", text)):
+        return False
+    local = _returned_local(function)
+    if (local is not None) != text.startswith("$") or (local and not text.startswith(f"${local} ")):
+        return False
+    annotation = function.returns
+    if annotation is None or returned or local:
+        return True
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return "void" in text
+    return _names_the_type(annotation, text)
+
+
+def _returned_local(function: ast.FunctionDef) -> str | None:
+    """The local (assigned or defined in the body) a function ends by returning, if any."""
+    last = function.body[-1]
+    if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Name)):
+        return None
+    stored = {
+        n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    defined = {n.name for n in ast.walk(function) if isinstance(n, ast.FunctionDef)}
+    return last.value.id if last.value.id in stored | defined else None
+
+
+def _names_the_type(annotation: ast.expr, declared: str) -> bool:
+    """``declared`` names the types of a Python annotation (``tuple`` is written ``(a, b)``),
+    with ``$elem`` for a list's elements."""
+    names = {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)} - {"tuple"}
+    words = set(re.findall(r"\w+", declared))
+    return names <= words and ("list" not in names or "$elem" in declared)
 
 
 def _parameter_agrees(unit: str, block: str) -> bool:
@@ -176,9 +230,7 @@ def _parameter_agrees(unit: str, block: str) -> bool:
     if annotation is None:
         if not re.search(r"\(.*<-.*\)", declared):
             return False
-    elif not {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)} <= set(
-        re.findall(r"\w+", declared)
-    ):
+    elif not _names_the_type(annotation, declared.split("=", 1)[0]):
         return False
     defaults = function.args.defaults
     default = (
@@ -191,25 +243,34 @@ def _parameter_agrees(unit: str, block: str) -> bool:
     return _python_atoms(ast.unparse(default)) == _viba_atoms(declared.split("=", 1)[-1])
 
 
+_OPERATORS = {"+", "-", "*", "/", "//", "%", "<", ">", "<=", ">=", "==", "!=", "and", "or", "not"}
+
+
 def _python_atoms(source: str) -> set[str] | None:
-    """Placeholders (names, and strings holding one) and numbers of a Python fragment."""
+    """What a Viba translation of a Python fragment must use: its placeholders (``$v1`` for a
+    value, ``f1`` for a called or defined function, ``s1`` for a string), numbers and
+    operators (``x += y`` counts as ``+``)."""
     atoms: set[str] = set()
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
-    for token in tokens:
-        if token.type == tokenize.NAME and _PLACEHOLDER.match(token.string):
-            atoms.add(token.string)
+    for token, after in itertools.pairwise([*tokens, None]):
+        text = token.string
+        if token.type == tokenize.NAME and _PLACEHOLDER.match(text):
+            called = after is not None and after.string == "("
+            atoms.add(text if text[0] == "f" and called else _placeholder(text))
         elif token.type == tokenize.NUMBER:
-            atoms.add(_number(token.string))
+            atoms.add(_number(text))
         elif token.type == tokenize.STRING:
-            atoms.update(w for w in re.findall(r"\w+", token.string) if _PLACEHOLDER.match(w))
+            atoms.update(_placeholder(w) for w in re.findall(r"\w+", text) if _PLACEHOLDER.match(w))
+        elif text in _OPERATORS or (text.endswith("=") and text[:-1] in _OPERATORS - {"<", ">"}):
+            atoms.add(f"op {text.removesuffix('=') if text not in _OPERATORS else text}")
     return atoms
 
 
 def _viba_atoms(block: str) -> set[str] | None:
-    """Placeholders and numbers of a Viba fragment (``$v1`` counts as ``v1``)."""
+    """The same atoms of a Viba fragment (``$v1`` a value, ``f1`` a function name)."""
     try:
         tokens = viba_tokens(block)
     except VibaSyntaxError:
@@ -218,12 +279,21 @@ def _viba_atoms(block: str) -> set[str] | None:
     for token in tokens:
         name = token.text.lstrip("$")
         if token.kind in (Kind.NAME, Kind.VAR) and _PLACEHOLDER.match(name):
-            atoms.add(name)
+            atoms.add(token.text)
         elif token.kind in (Kind.INT, Kind.FLOAT):
             atoms.add(_number(token.text))
         elif token.kind is Kind.STRING:
-            atoms.update(w for w in re.findall(r"\w+", token.text) if _PLACEHOLDER.match(w))
+            atoms.update(
+                _placeholder(w) for w in re.findall(r"\w+", token.text) if _PLACEHOLDER.match(w)
+            )
+        elif token.text in _OPERATORS and token.kind in (Kind.OP, Kind.NAME):
+            atoms.add(f"op {token.text}")
     return atoms
+
+
+def _placeholder(name: str) -> str:
+    """How a placeholder is written in Viba: ``$v1`` and ``$f1`` as values, ``s1`` as a string."""
+    return name if name[0] == "s" else f"${name}"
 
 
 def _number(text: str) -> str:

@@ -44,7 +44,12 @@ class PythonStructureKeywords:
         except (SyntaxError, ValueError):
             return self._words([text])[0]
         words = structure_words(tree) + token_words(text)
-        kind = unit_kind(text)  # units of different kinds share no keyword: never retrieved
+        kind = unit_kind(text)
+        if kind:  # what the unit is about: "parameter v2" -> mark_v2
+            mark = text.split("\n", 1)[0].rsplit("  # ", 1)[1]
+            words += [
+                f"mark_{word}" for word in re.findall(r"\w+", mark)[1:]
+            ]  # units of different kinds share no keyword: never retrieved
         return normalize_keywords(f"{kind}_{word}" if kind else word for word in words)
 
 

@@ -106,7 +106,7 @@ class Translation:
 
 
 # Retrieval settings tried, in order, for a unit whose answer fails its checks.
-CHECKED_TOP_KS = (1, 3)
+CHECKED_TOP_KS = (1, 3, 4)
 
 
 def translate(
