@@ -6,6 +6,7 @@ import sys
 import pytest
 from viba_trainer.cli import build_parser, main
 from viba_trainer.config import TrainConfig
+from viba_trainer.errors import VibaTrainerError
 
 
 def parse(*argv):
@@ -18,9 +19,10 @@ def test_train_is_the_default_command_with_the_documented_defaults():
     args = parse()
     assert args.command == "train"
     assert (args.backend, args.iterations, args.experience_size, args.top_k, args.seed) == (
-        "local", 5, None, 1, 0,
+        "local", 5, None, 2, 0,
     )  # fmt: skip
-    assert len(args.pairs) == 12 and not args.resume
+    assert (args.split, args.validation_split, args.pairs) == ("train", "validation", None)
+    assert not (args.resume or args.revert_on_worse or args.whole_functions or args.unchecked)
 
 
 def test_options_without_a_command_go_to_train():
@@ -30,9 +32,14 @@ def test_options_without_a_command_go_to_train():
     )  # fmt: skip
 
 
-def test_experience_size_defaults_to_twice_the_dataset():
-    assert TrainConfig(pairs=("seq", "loop", "guard")).rows == 6
-    assert TrainConfig(pairs=("seq",), experience_size=5).rows == 5
+def test_experience_size_defaults_to_twice_the_training_units():
+    assert TrainConfig(pairs=("seq", "loop", "guard")).rows(units=14) == 28
+    assert TrainConfig(pairs=("seq",), experience_size=5).rows(units=14) == 5
+
+
+def test_training_on_a_validation_pair_is_refused():
+    with pytest.raises(VibaTrainerError, match="seq_3 are both trained on and used for validation"):
+        TrainConfig(pairs=("seq", "seq_3"))
 
 
 def test_help_documents_every_option(capsys):
