@@ -87,6 +87,42 @@ class Renaming:
         return _rename_viba(text, names, strings)
 
 
+_PLACEHOLDER = re.compile(r"\b([fvs])(\d+)\b")
+
+
+@dataclass(frozen=True)
+class Renumbering:
+    """Placeholders of one translation unit numbered afresh, in order of first appearance.
+
+    A unit about a function's second parameter or fifth local reads the same as one about a
+    first parameter or local: ``def f1(v2: int)  # parameter v2`` becomes ``def f1(v1: int)
+    # parameter v1``, so that units of one shape are one text, which the experience holds once
+    and recalls exactly.
+    """
+
+    mapping: dict[str, str]
+
+    @classmethod
+    def of(cls, unit: str) -> Renumbering:
+        """The renumbering of the canonical placeholders of ``unit``."""
+        mapping: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        for match in _PLACEHOLDER.finditer(unit):
+            if match.group(0) not in mapping:
+                counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+                mapping[match.group(0)] = f"{match.group(1)}{counts[match.group(1)]}"
+        return cls(mapping)
+
+    def apply(self, text: str) -> str:
+        """``text`` (the unit, or its Viba) in the unit's own numbering."""
+        return _PLACEHOLDER.sub(lambda m: self.mapping.get(m.group(0), m.group(0)), text)
+
+    def restore(self, text: str) -> str:
+        """An answer in the unit's numbering, back in the function's."""
+        inverse = {v: k for k, v in self.mapping.items()}
+        return _PLACEHOLDER.sub(lambda m: inverse.get(m.group(0), m.group(0)), text)
+
+
 def _in_source_order(tree: ast.AST) -> list[ast.AST]:
     nodes = [n for n in ast.walk(tree) if hasattr(n, "lineno")]
     return sorted(nodes, key=lambda n: (n.lineno, n.col_offset))

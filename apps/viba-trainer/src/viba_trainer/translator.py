@@ -17,7 +17,7 @@ from llm_backends import TaskHandler
 from symtensor_autograd import KeywordExtractor, StMoeModule
 from symtensor_store import make_tensor, pack_tensor
 
-from viba_trainer.canonical import Renaming
+from viba_trainer.canonical import Renaming, Renumbering
 from viba_trainer.checked import checked_answers
 from viba_trainer.config import TrainConfig
 from viba_trainer.structure import PythonStructureKeywords
@@ -50,14 +50,16 @@ class Translation:
 
     With ``canonical`` the sources' own names become placeholders (one renaming per source);
     with ``statements`` each source is cut into units (:mod:`viba_trainer.units`) that the model
-    translates one by one. ``units[i]`` are the model inputs of source ``i``; ``unit_targets[i]``
-    their reference Viba when references were given (a pair whose parts do not line up with its
-    statements stays one unit).
+    translates one by one, each with its placeholders numbered afresh (:class:`Renumbering`).
+    ``units[i]`` are the model inputs of source ``i``; ``unit_targets[i]`` their reference Viba
+    when references were given (a pair whose parts do not line up with its statements stays one
+    unit).
     """
 
     renamings: tuple[Renaming | None, ...]
     units: tuple[tuple[str, ...], ...]
     unit_targets: tuple[tuple[str, ...], ...] | None = None
+    renumberings: tuple[tuple[Renumbering | None, ...], ...] = ()
 
     @classmethod
     def of(
@@ -72,17 +74,37 @@ class Translation:
         renamings = tuple(Renaming.of(s) if canonical else None for s in sources)
         inputs = [r.python(s) if r else s for r, s in zip(renamings, sources, strict=True)]
         if references is None:
-            units = tuple(tuple(split_python(s) if statements else [s]) for s in inputs)
-            return cls(renamings, units)
-        targets = [r.viba(v) if r else v for r, v in zip(renamings, references, strict=True)]
-        pairs = [
-            unit_pairs(s, t) if statements else [UnitPair(s, t)]
-            for s, t in zip(inputs, targets, strict=True)
-        ]
+            pairs = [
+                [UnitPair(u, "") for u in (split_python(s) if statements else [s])] for s in inputs
+            ]
+        else:
+            targets = [r.viba(v) if r else v for r, v in zip(renamings, references, strict=True)]
+            pairs = [
+                unit_pairs(s, t) if statements else [UnitPair(s, t)]
+                for s, t in zip(inputs, targets, strict=True)
+            ]
+        local = canonical and statements
+        numbers = tuple(
+            tuple(Renumbering.of(u.python) if local and len(units) > 1 else None for u in units)
+            for units in pairs
+        )
+
+        def apply(renumbering: Renumbering | None, text: str) -> str:
+            return renumbering.apply(text) if renumbering else text
+
         return cls(
             renamings,
-            tuple(tuple(u.python for u in units) for units in pairs),
-            tuple(tuple(u.viba for u in units) for units in pairs),
+            tuple(
+                tuple(apply(n, u.python) for n, u in zip(ns, us, strict=True))
+                for ns, us in zip(numbers, pairs, strict=True)
+            ),
+            None
+            if references is None
+            else tuple(
+                tuple(apply(n, u.viba) for n, u in zip(ns, us, strict=True))
+                for ns, us in zip(numbers, pairs, strict=True)
+            ),
+            numbers,
         )
 
     def inputs(self) -> list[str]:
@@ -98,8 +120,14 @@ class Translation:
     def answers(self, outputs: Sequence[str]) -> list[str]:
         """One Viba text per source, in its own names, from the model's unit outputs."""
         answers, start = [], 0
-        for renaming, units in zip(self.renamings, self.units, strict=True):
-            joined = join_units(list(units), list(outputs[start : start + len(units)]))
+        for renaming, units, numbers in zip(
+            self.renamings, self.units, self.renumberings, strict=True
+        ):
+            own = [
+                n.restore(o) if n else o
+                for n, o in zip(numbers, outputs[start : start + len(units)], strict=True)
+            ]
+            joined = join_units(list(units), own)
             answers.append(renaming.restore(joined) if renaming else joined)
             start += len(units)
         return answers

@@ -7,11 +7,13 @@ the same kind of piece. A Python function ``def f1(...)`` is cut into
 
 - the **result unit**: the whole function, its ``def`` line marked ``# result``; its Viba is the
   definition line, the result type and the hints (``f1 :=``, ``$v3 str``, ``# inline``);
-- one **parameter unit** per parameter: the signature marked ``# parameter v2``; its Viba is the
-  definition line and that input (``f1 :=`` / ``    <- $v2 str = "s1"``);
-- one **statement unit** per top-level statement: the signature marked ``# statement`` (with
-  ``, returns v3`` when the function returns a local, which decides ``$v3 = ...`` against
-  ``$v3 str = ...``) and the statement; its Viba is the definition line and that statement's
+- one **parameter unit** per parameter: a signature with that parameter alone (all of them for
+  an unannotated one, whose type comes from the others) marked ``# parameter v2``; its Viba is
+  the definition line and that input (``f1 :=`` / ``    <- $v2 str = "s1"``);
+- one **statement unit** per top-level statement: a signature with the parameters it uses,
+  marked ``# statement`` (with ``, returns v3`` when the function returns a local, which
+  decides ``$v3 = ...`` against ``$v3 str = ...``), and the statement; its Viba is the
+  definition line and that statement's
   block under it (``f1 :=`` / ``    $v2 str = "s1"``). An ``if`` that ends in ``return`` or
   ``raise`` is one unit with the statements up to the next ``return``: together they are one
   ``Match[...]``.
@@ -57,14 +59,39 @@ def split_python(source: str) -> list[str]:
     lines = source.splitlines(keepends=True)
     signature_end = function.body[0].lineno - 1  # lines before the first statement
     signature = "".join(lines[:signature_end]).rstrip("\n")
-    returns = _returned_name(function)
     units = [f"{signature}  # {RESULT}\n" + "".join(lines[signature_end:])]
-    units += [f"{signature}  # {PARAMETER} {a.arg}\n" for a in function.args.args]
-    context = f"{signature}  # {STATEMENT}" + (f", returns {returns}" if returns else "")
+    for argument in function.args.args:
+        # An annotated parameter needs only itself; an unannotated one is typed from the rest.
+        only = None if argument.annotation is None else {argument.arg}
+        units.append(f"{_signature(function, only)}  # {PARAMETER} {argument.arg}\n")
+    returns = _returned_name(function)
+    mark = f"  # {STATEMENT}" + (f", returns {returns}" if returns else "")
     for group in _statement_groups(function.body):
         start, end = group[0].lineno, group[-1].end_lineno
+        used = {n.id for statement in group for n in ast.walk(statement) if isinstance(n, ast.Name)}
+        context = _signature(function, used) + mark
         units.append(context + "\n" + "".join(lines[start - 1 : end]))
     return [_normalized(unit) for unit in units]
+
+
+def _signature(function: ast.FunctionDef, keep: set[str] | None) -> str:
+    """``def f(...) -> T:`` with only the parameters in ``keep`` (all when None)."""
+    arguments = function.args.args
+    defaults = [None] * (len(arguments) - len(function.args.defaults)) + function.args.defaults
+    written = []
+    for argument, default in zip(arguments, defaults, strict=True):
+        if keep is not None and argument.arg not in keep:
+            continue
+        text = argument.arg
+        if argument.annotation is not None:
+            text += f": {ast.unparse(argument.annotation)}"
+        if default is not None:
+            text += (
+                f" = {ast.unparse(default)}" if argument.annotation else f"={ast.unparse(default)}"
+            )
+        written.append(text)
+    returns = f" -> {ast.unparse(function.returns)}" if function.returns is not None else ""
+    return f"def {function.name}({', '.join(written)}){returns}:"
 
 
 def split_viba(text: str) -> list[str] | None:
