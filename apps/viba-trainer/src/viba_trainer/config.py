@@ -59,7 +59,7 @@ class TrainConfig:
     revert_on_worse: bool = False
     noise_std: float = 0.0
     update_filled_rows: bool = False  # False: append-only experience, as in seed 000
-    max_tokens: int = 192
+    max_tokens: int | None = None  # None: 96 per unit, 192 per whole function
     task_prompt: str = TASK_PROMPT
 
     def __post_init__(self) -> None:
@@ -83,6 +83,11 @@ class TrainConfig:
             raise VibaTrainerError(
                 f"pair(s) {', '.join(overlap)} are both trained on and used for validation"
             )
+
+    @property
+    def answer_tokens(self) -> int:
+        """Most tokens the model may write per answer: a unit is a line or two, a function more."""
+        return self.max_tokens or (96 if self.statement_units else 192)
 
     def rows(self, units: int) -> int:
         """Rows of the experience table: ``experience_size`` or 2x the training ``units``."""

@@ -199,7 +199,7 @@ def evaluate_files(
         top_k=top_k if top_k is not None else (run_config or TrainConfig()).top_k,
         keywords=keywords or (run_config or TrainConfig()).keywords,
     )
-    handler = make_handler(backend, cache=cache, max_tokens=settings.max_tokens)
+    handler = make_handler(backend, cache=cache, max_tokens=settings.answer_tokens)
 
     with tempfile.TemporaryDirectory(prefix="viba-evaluate-") as tmp:
         root = Path(tmp)

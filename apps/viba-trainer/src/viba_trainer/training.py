@@ -372,7 +372,7 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -
     handler = make_handler(
         config.backend,
         cache=config.cache,
-        max_tokens=config.max_tokens,
+        max_tokens=config.answer_tokens,
         log_path=config.output_dir / CALL_LOG_FILE,
     )
     config.output_dir.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,9 @@ the same kind of piece. A Python function ``def f1(...)`` is cut into
 
 - the **result unit**: the whole function, its ``def`` line marked ``# result``; its Viba is the
   definition line, the result type and the hints (``f1 :=``, ``$v3 str``, ``# inline``);
-- one **parameter unit** per parameter: a signature with that parameter alone (all of them for
-  an unannotated one, whose type comes from the others) marked ``# parameter v2``; its Viba is
+- one **parameter unit** per parameter: a signature with that parameter alone (the whole
+  signature for an unannotated one, whose type comes from the others) marked
+  ``# parameter v2``; its Viba is
   the definition line and that input (``f1 :=`` / ``    <- $v2 str = "s1"``);
 - one **statement unit** per top-level statement: a signature with the parameters it uses,
   marked ``# statement`` (with ``, returns v3`` when the function returns a local, which
@@ -62,8 +63,9 @@ def split_python(source: str) -> list[str]:
     units = [f"{signature}  # {RESULT}\n" + "".join(lines[signature_end:])]
     for argument in function.args.args:
         # An annotated parameter needs only itself; an unannotated one is typed from the rest.
-        only = None if argument.annotation is None else {argument.arg}
-        units.append(f"{_signature(function, only)}  # {PARAMETER} {argument.arg}\n")
+        alone = argument.annotation is not None
+        signature = _signature(function, {argument.arg} if alone else None, returns=not alone)
+        units.append(f"{signature}  # {PARAMETER} {argument.arg}\n")
     returns = _returned_name(function)
     mark = f"  # {STATEMENT}" + (f", returns {returns}" if returns else "")
     for group in _statement_groups(function.body):
@@ -74,7 +76,7 @@ def split_python(source: str) -> list[str]:
     return [_normalized(unit) for unit in units]
 
 
-def _signature(function: ast.FunctionDef, keep: set[str] | None) -> str:
+def _signature(function: ast.FunctionDef, keep: set[str] | None, *, returns: bool = True) -> str:
     """``def f(...) -> T:`` with only the parameters in ``keep`` (all when None)."""
     arguments = function.args.args
     defaults = [None] * (len(arguments) - len(function.args.defaults)) + function.args.defaults
@@ -90,8 +92,9 @@ def _signature(function: ast.FunctionDef, keep: set[str] | None) -> str:
                 f" = {ast.unparse(default)}" if argument.annotation else f"={ast.unparse(default)}"
             )
         written.append(text)
-    returns = f" -> {ast.unparse(function.returns)}" if function.returns is not None else ""
-    return f"def {function.name}({', '.join(written)}){returns}:"
+    result = function.returns
+    arrow = f" -> {ast.unparse(result)}" if returns and result is not None else ""
+    return f"def {function.name}({', '.join(written)}){arrow}:"
 
 
 def split_viba(text: str) -> list[str] | None:
