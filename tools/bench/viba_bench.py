@@ -1,6 +1,7 @@
 """Benchmark: Python -> Viba on the held-out test split, trained experience against baselines.
 
 Run: uv run python tools/bench/viba_bench.py [--backend local] [--iterations 5]
+     uv run python tools/bench/viba_bench.py --levers [--split validation]
 
 One run, one model (the embedded SmolLM2-135M by default, greedy), the 12 test pairs of
 ``viba_trainer.dataset`` (never trained on, never used to choose settings), every method with the
@@ -19,6 +20,10 @@ Each method reports mean edit-distance loss, the share within 0.05 of the refere
 of strictly valid Viba, LLM calls and seconds. The LLM response cache is a fresh temporary
 directory, so every call is counted. Last lines:
 ``held-out loss ratio: <zero-shot loss / trained loss>`` and ``knn loss ratio: <knn / trained>``.
+
+``--levers`` instead scores the knn experience with one translation lever added at a time
+(LEVERS: structure retrieval, canonical names, top-k 2, statement units, exact recall, checked
+decoding), each rung with its own experience in that form.
 """
 
 from __future__ import annotations
@@ -66,7 +71,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", default="local", help="LLM backend (default: local)")
     parser.add_argument("--iterations", type=int, default=5, help="training iterations")
+    parser.add_argument(
+        "--levers",
+        action="store_true",
+        help="instead: the nearest-neighbour baseline with one translation lever added at a "
+        "time, from a plain few-shot prompt to the trainer's defaults (on --split)",
+    )
+    parser.add_argument(
+        "--split",
+        default="test",
+        choices=("validation", "test"),
+        help="the split to score (default: test; choose settings on validation)",
+    )
     args = parser.parse_args()
+    if args.levers:
+        levers(args.backend, args.split)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="viba-bench-"))
     os.environ["LLM_CACHE_DIR"] = str(work / "llm-cache")  # fresh: every call counts
@@ -74,32 +94,24 @@ def main() -> None:
     from symtensor_autograd import LexicalKeywords
     from viba_trainer.config import TrainConfig
     from viba_trainer.dataset import load_pairs
-    from viba_trainer.evaluation import evaluate_files
     from viba_trainer.structure import PythonStructureKeywords
     from viba_trainer.training import train
 
     train_pairs = load_pairs(split="train")
     results: dict[str, tuple[float, float, float, int, float]] = {}
 
-    def measure(name: str, experience: Path, **settings) -> None:
-        started = time.perf_counter()
-        report = evaluate_files(experience, [], split="test", backend=args.backend, **settings)
-        seconds = time.perf_counter() - started
-        results[name] = (
-            report.mean_loss,
-            report.exact_share,
-            report.valid_share,
-            report.llm_calls,
-            seconds,
-        )
+    def measure(name: str, experience: Path) -> None:
+        results[name] = _measure(experience, args.split, args.backend)
         print(_row(name, *results[name]), flush=True)
 
-    print(f"test split: 12 pairs; backend {args.backend}; work directory {work}")
+    print(f"{args.split} split: 12 pairs; backend {args.backend}; work directory {work}")
     print(_header())
     config = replace(TrainConfig(), backend=args.backend, iterations=args.iterations)
     structure = PythonStructureKeywords()
-    measure("zero-shot", _experience_dir(work, [], config, structure))
-    measure("knn", _experience_dir(work, train_pairs, config, structure))
+    for name, pairs in (("zero-shot", []), ("knn", train_pairs)):
+        experience = _experience_dir(work, pairs, config, structure)
+        _write_run_config(experience, config)
+        measure(name, experience)
     plain = replace(config, keywords="lexical", canonical_names=False, statement_units=False)
     words_dir = _experience_dir(work, train_pairs, plain, LexicalKeywords())
     _write_run_config(words_dir, plain)
@@ -121,6 +133,61 @@ def main() -> None:
     trained = results["trained"][0]
     print(f"held-out loss ratio: {results['zero-shot'][0] / max(trained, 1e-9):.3f}")
     print(f"knn loss ratio: {results['knn'][0] / max(trained, 1e-9):.3f}")
+
+
+# Each rung adds one lever to the one before: from a plain few-shot prompt to the defaults.
+LEVERS = (
+    (
+        "plain few-shot",
+        dict(
+            keywords="lexical",
+            canonical_names=False,
+            top_k=1,
+            statement_units=False,
+            exact_recall=False,
+            checked_decoding=False,
+        ),
+    ),
+    ("+ structure retrieval", dict(keywords="structure")),
+    ("+ canonical names", dict(canonical_names=True)),
+    ("+ top-k 2", dict(top_k=2)),
+    ("+ statement units", dict(statement_units=True)),
+    ("+ exact recall", dict(exact_recall=True)),
+    ("+ checked decoding", dict(checked_decoding=True)),
+)
+
+
+def levers(backend: str, split: str) -> None:
+    """The nearest-neighbour experience (all training pairs) under each rung of LEVERS."""
+    from symtensor_autograd import LexicalKeywords
+    from viba_trainer.config import TrainConfig
+    from viba_trainer.dataset import load_pairs
+    from viba_trainer.translator import keyword_extractor
+
+    work = Path(tempfile.mkdtemp(prefix="viba-levers-"))
+    os.environ["LLM_CACHE_DIR"] = str(work / "llm-cache")
+    print(f"{split} split: 12 pairs; backend {backend}; nearest-neighbour rows, no optimization")
+    print(f"{'setting':<24} {'loss':>7} {'exact':>6} {'strict':>6} {'calls':>5} {'seconds':>7}")
+    config = replace(TrainConfig(), backend=backend)
+    for name, change in LEVERS:
+        config = replace(config, **change)
+        keywords = keyword_extractor(config.keywords)
+        if isinstance(keywords, str):  # "lexical": the words of the text
+            keywords = LexicalKeywords()
+        experience = _experience_dir(work, load_pairs(split="train"), config, keywords)
+        _write_run_config(experience, config)
+        loss, exact, strict, calls, seconds = _measure(experience, split, backend)
+        print(f"{name:<24} {loss:7.4f} {exact:6.0%} {strict:6.0%} {calls:5d} {seconds:7.1f}")
+
+
+def _measure(experience: Path, split: str, backend: str) -> tuple[float, float, float, int, float]:
+    """Mean loss, exact share, strictly valid share, LLM calls and seconds on ``split``."""
+    from viba_trainer.evaluation import evaluate_files
+
+    started = time.perf_counter()
+    report = evaluate_files(experience, [], split=split, backend=backend)
+    seconds = time.perf_counter() - started
+    return report.mean_loss, report.exact_share, report.valid_share, report.llm_calls, seconds
 
 
 def _write_run_config(experience: Path, config) -> None:
