@@ -61,6 +61,16 @@ def test_a_guard_and_the_return_after_it_are_one_unit():
     assert "raise" in units[-1] and "return" in units[-1]
 
 
+def test_the_result_unit_holds_what_decides_the_result_type():
+    (closure,) = load_pairs(["closure"])
+    renaming = Renaming.of(closure.python)
+    result = split_python(renaming.python(closure.python))[0]
+    assert (
+        result
+        == "def f1():  # result, returns f2\n    def f2(v2: int) -> int: ...\n    return f2\n"
+    )
+
+
 def test_join_cuts_each_answer_to_what_its_unit_stands_for():
     _, translation = translation_of("loop")
     (units,) = translation.units
@@ -118,13 +128,15 @@ NEAR_MISSES = [
     ("def f1(v1: int, v2: str) -> str:  # parameter v2\n", "f1 :=\n    <- $v2 int\n"),
     ("def f1(v1: list[str]) -> str:  # parameter v1\n", "f1 :=\n    <- $v1 list[str]\n"),
     (
-        'def f1(v1: int) -> str:  # result\n    if v1 > 0:\n        return "s1"\n    return "s2"\n',
+        "def f1() -> str:  # result\n    return 's1'\n    return 's2'\n",
         "f1 :=\n    | 's1'\n",  # an alternative dropped
     ),
     (
-        "def f1(v1: int) -> int:  # result\n    v2 = v1\n    return v2\n",
+        "def f1() -> int:  # result, returns v1\n    return v1\n",
         "f1 :=\n    int\n",  # the returned local is not declared
     ),
+    ("def f1() -> float:  # result\n    return v1\n", "f1 :=\n    int\n"),  # another type
+    ("def f1() -> None:  # result\n    ...\n", "f1 :=\n    int\n"),  # None is void
 ]
 
 

@@ -39,6 +39,7 @@ from viba_trainer.units import (
     RESULT,
     STATEMENT,
     join_units,
+    marked_return,
     result_lines,
     statement_block,
     unit_kind,
@@ -128,9 +129,7 @@ def _declarations_agree(unit: str, block: str) -> bool:
     function = _function(unit)
     if function is None:
         return False
-    mark = unit.split("\n", 1)[0]
-    returned = mark.rsplit("returns ", 1)[1] if ", returns " in mark else None
-    given = {a.arg for a in function.args.args} | {returned}
+    given = {a.arg for a in function.args.args} | {marked_return(unit)}
     for node in ast.walk(function):
         targets = node.targets if isinstance(node, ast.Assign) else []
         names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
@@ -183,7 +182,7 @@ def _result_agrees(unit: str, answer: str) -> bool:
     raises = any(isinstance(n, ast.Raise) for n in nodes)
     if alternatives != returned or raises != bool(re.search(r"\bnever\b", text)):
         return False
-    local = _returned_local(function)
+    local = marked_return(unit)
     if (local is not None) != text.startswith("$") or (local and not text.startswith(f"${local} ")):
         return False
     annotation = function.returns
@@ -192,18 +191,6 @@ def _result_agrees(unit: str, answer: str) -> bool:
     if isinstance(annotation, ast.Constant) and annotation.value is None:
         return "void" in text
     return _names_the_type(annotation, text)
-
-
-def _returned_local(function: ast.FunctionDef) -> str | None:
-    """The local (assigned or defined in the body) a function ends by returning, if any."""
-    last = function.body[-1]
-    if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Name)):
-        return None
-    stored = {
-        n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    }
-    defined = {n.name for n in ast.walk(function) if isinstance(n, ast.FunctionDef)}
-    return last.value.id if last.value.id in stored | defined else None
 
 
 def _names_the_type(annotation: ast.expr, declared: str) -> bool:

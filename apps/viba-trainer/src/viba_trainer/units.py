@@ -5,8 +5,10 @@ more statement or parameter than its example loses it, and a long answer drifts 
 a line. Translated one piece at a time, every answer is one or two lines next to an example of
 the same kind of piece. A Python function ``def f1(...)`` is cut into
 
-- the **result unit**: the whole function, its ``def`` line marked ``# result``; its Viba is the
-  definition line, the result type and the hints (``f1 :=``, ``$v3 str``, ``# inline``);
+- the **result unit**: what decides the result type (the return annotation, every ``return``
+  and ``raise``, a returned nested function's signature), marked ``# result`` (with
+  ``, returns v3`` when the function returns a local); its Viba is the definition line, the
+  result type and the hints (``f1 :=``, ``$v3 str``, ``# recursive``);
 - one **parameter unit** per parameter: a signature with that parameter alone (the whole
   signature for an unannotated one, whose type comes from the others) marked
   ``# parameter v2``; its Viba is
@@ -58,16 +60,15 @@ def split_python(source: str) -> list[str]:
         return [source]
     function = tree.body[0]
     lines = source.splitlines(keepends=True)
-    signature_end = function.body[0].lineno - 1  # lines before the first statement
-    signature = "".join(lines[:signature_end]).rstrip("\n")
-    units = [f"{signature}  # {RESULT}\n" + "".join(lines[signature_end:])]
+    returns = returned_local(function)
+    also = f", returns {returns}" if returns else ""
+    units = [f"{_signature(function, set())}  # {RESULT}{also}\n" + _exits(function)]
     for argument in function.args.args:
         # An annotated parameter needs only itself; an unannotated one is typed from the rest.
         alone = argument.annotation is not None
         signature = _signature(function, {argument.arg} if alone else None, returns=not alone)
         units.append(f"{signature}  # {PARAMETER} {argument.arg}\n")
-    returns = _returned_name(function)
-    mark = f"  # {STATEMENT}" + (f", returns {returns}" if returns else "")
+    mark = f"  # {STATEMENT}{also}"
     for group in _statement_groups(function.body):
         start, end = group[0].lineno, group[-1].end_lineno
         used = {n.id for statement in group for n in ast.walk(statement) if isinstance(n, ast.Name)}
@@ -206,11 +207,38 @@ def _normalized(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines()) + "\n"
 
 
-def _returned_name(function: ast.FunctionDef) -> str | None:
+def returned_local(function: ast.FunctionDef) -> str | None:
+    """The local (assigned or defined in the body) a function ends by returning, if any."""
     last = function.body[-1]
-    if isinstance(last, ast.Return) and isinstance(last.value, ast.Name):
-        return last.value.id
-    return None
+    if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Name)):
+        return None
+    nodes = list(ast.walk(function))
+    stored = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    defined = {n.name for n in nodes[1:] if isinstance(n, ast.FunctionDef)}
+    return last.value.id if last.value.id in stored | defined else None
+
+
+def marked_return(unit: str) -> str | None:
+    """The returned local a unit's mark names (``# statement, returns v3``), if any."""
+    mark = unit.split("\n", 1)[0]
+    return mark.rsplit(", returns ", 1)[1].strip() if ", returns " in mark else None
+
+
+def _exits(function: ast.FunctionDef) -> str:
+    """What decides a result type: every ``return`` and ``raise`` of the function, in order, and
+    the signature of a nested function it returns (``...`` when there is none)."""
+    returned = returned_local(function)
+    lines, pending = [], list(function.body)
+    while pending:  # the function's own statements, not those of nested functions
+        node = pending.pop(0)
+        if isinstance(node, ast.Return | ast.Raise):
+            lines.append((node.lineno, ast.unparse(node)))
+        elif isinstance(node, ast.FunctionDef):
+            if node.name == returned:
+                lines.append((node.lineno, _signature(node, None) + " ..."))
+        else:
+            pending += [n for n in ast.iter_child_nodes(node) if isinstance(n, ast.stmt)]
+    return "".join(f"    {line}\n" for _, line in sorted(lines)) or "    ...\n"
 
 
 def _ends_function(statement: ast.stmt) -> bool:
