@@ -69,7 +69,7 @@ def test_experience_learns_the_units_and_loss_falls_to_zero(two_iteration_run):
     assert first.mean_loss > 0.5 and set(first.losses) == set(PAIRS)
     assert first.patches["applied"] == 2 * len(units)  # key + value of one new row per unit
     assert first.patches["rejected"] == 0
-    assert second.mean_loss == 0.0 and second.strict_viba == 1.0
+    assert second.mean_loss == 0.0 and second.valid_viba == 1.0
     assert first.llm_calls >= len(units)  # every unit asked, from an empty experience
     assert second.llm_calls == 0  # every unit recalled from the row that learned it
 
@@ -157,7 +157,7 @@ def test_each_iteration_prints_loss_validity_patches_llm_calls_tokens_and_cache_
         for field in ("valid Viba", "applied=", "fuzzed=", "rejected=", "skipped=", "LLM calls",
                       "cached)", "tokens "):  # fmt: skip
             assert field in line, (field, line)
-    assert "train loss 0.0000, valid Viba 100% (strict 100%)" in lines[1]
+    assert "train loss 0.0000, strictly valid Viba 100%" in lines[1]
 
 
 @pytest.fixture(scope="module")

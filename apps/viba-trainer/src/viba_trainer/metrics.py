@@ -16,7 +16,7 @@ class IterationMetrics:
     iteration: int
     mean_loss: float
     losses: dict[str, float]  # pair name -> edit distance ratio of its translation
-    valid_viba: float  # share of outputs that parse as Viba
+    valid_viba: float  # share of outputs that are strictly valid Viba (viba.check_strict_viba)
     patches: dict[str, int]  # applied / fuzzed / rejected / skipped in the optimizer step
     llm_calls: int
     prompt_tokens: int
@@ -25,7 +25,6 @@ class IterationMetrics:
     failed_tasks: int  # LLM tasks that ended without an answer
     seconds: float
     phase_seconds: dict[str, float] = field(default_factory=dict)
-    strict_viba: float | None = None  # share of outputs that pass the strict check
     exact_share: float | None = None  # share of outputs within EXACT_LOSS of the reference
     # The experience after this step's update, on the validation pairs (None: no validation).
     validation_loss: float | None = None
@@ -46,17 +45,16 @@ class IterationMetrics:
     def summary(self) -> str:
         """One human line for the console."""
         patches = " ".join(f"{k}={v}" for k, v in self.patches.items())
-        strict = "" if self.strict_viba is None else f" (strict {self.strict_viba:.0%})"
         validation = ""
         if self.validation_loss is not None:
             validation = (
                 f"; validation loss {self.validation_loss:.4f}, exact "
-                f"{self.validation_exact:.0%}, strict Viba {self.validation_strict:.0%}"
+                f"{self.validation_exact:.0%}, strictly valid {self.validation_strict:.0%}"
                 + (" (worse: reverted to the best experience)" if self.reverted else "")
             )
         return (
             f"iteration {self.iteration}: train loss {self.mean_loss:.4f}, "
-            f"valid Viba {self.valid_viba:.0%}{strict}{validation}; patches "
+            f"strictly valid Viba {self.valid_viba:.0%}{validation}; patches "
             f"{patches or 'none'}, LLM calls {self.llm_calls} ({self.cache_hits} cached), "
             f"tokens {self.prompt_tokens}+{self.completion_tokens}, {self.seconds:.1f}s"
         )
@@ -98,7 +96,7 @@ def plot_loss_curve(history: list[IterationMetrics], path: Path, title: str = ""
     valid_axis = loss_axis.twinx()
     valid_axis.plot(
         iterations,
-        [r.valid_viba if r.strict_viba is None else r.strict_viba for r in history],
+        [r.valid_viba for r in history],
         "s--",
         color="tab:green",
         label="train: share of strictly valid Viba",

@@ -42,7 +42,7 @@ from viba_trainer.metrics import IterationMetrics, plot_loss_curve, write_metric
 from viba_trainer.progress import phase_progress
 from viba_trainer.scripted import scripted_backend
 from viba_trainer.translator import Translation, build_model, translate
-from viba_trainer.viba import check_strict_viba, is_strict_viba, is_valid_viba
+from viba_trainer.viba import check_strict_viba, is_strict_viba
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
@@ -79,7 +79,7 @@ class TrainResult:
             record = self.history[[r.iteration for r in self.history].index(best[0])]
             validation = (
                 f"best validation loss {best[1]:.4f} after iteration {best[0]} (exact "
-                f"{record.validation_exact:.0%}, strict Viba {record.validation_strict:.0%}): "
+                f"{record.validation_exact:.0%}, strictly valid {record.validation_strict:.0%}): "
                 f"{self.config.output_dir / BEST_LINK}\n"
             )
         return (
@@ -241,8 +241,7 @@ class _Session:
             losses={
                 p.name: round(x, 6) for p, x in zip(self.pairs, train_scores.losses, strict=True)
             },
-            valid_viba=sum(map(is_valid_viba, outputs)) / len(outputs),
-            strict_viba=train_scores.strict,
+            valid_viba=train_scores.strict,
             exact_share=train_scores.exact,
             validation_loss=None if held_out is None else held_out.mean_loss,
             validation_losses={}
