@@ -80,7 +80,7 @@ def test_checkpoint_experience_holds_the_canonical_units(two_iteration_run):
     assert list(experience.shape) == [2 * len(units), 3]
     keys = {row[1] for row in pack_tensor(experience) if row[1]}
     assert keys == units
-    assert "def f1(v1: str) -> str:  # statement, returns v3\n    return v3\n" in keys
+    assert "def f1() -> str:  # statement, returns v1\n    return v1\n" in keys
     assert not any("greet" in key for key in keys)  # names are placeholders
 
 
