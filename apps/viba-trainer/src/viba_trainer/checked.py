@@ -35,6 +35,8 @@ import tokenize
 from collections.abc import Callable, Sequence
 
 from viba_trainer.units import (
+    BODY,
+    LOOP,
     PARAMETER,
     RESULT,
     STATEMENT,
@@ -97,10 +99,20 @@ def _accept_in_order(
 
 
 def _fallback(unit: str, candidates: list[str]) -> str:
-    """For a unit no answer of which agrees: the first that is at least strictly valid Viba, or
-    nothing (a statement left out keeps the rest of the translation valid)."""
-    valid = (c for c in candidates if check_strict_viba(_alone(unit, c)) is None)
-    return next(valid, "" if unit_kind(unit) == STATEMENT else candidates[0])
+    """For a unit no answer of which agrees: of the strictly valid ones, the one whose atoms
+    differ least from its Python's (the first on a tie), or nothing for a statement (left out,
+    it keeps the rest of the translation valid)."""
+    valid = [c for c in candidates if check_strict_viba(_alone(unit, c)) is None]
+    if not valid:
+        return "" if unit_kind(unit) in (STATEMENT, BODY) else candidates[0]
+    return min(valid, key=lambda candidate: _distance(unit, candidate))
+
+
+def _distance(unit: str, answer: str) -> int:
+    """How many atoms a piece's answer has that its Python lacks, or lacks that it has."""
+    python = textwrap.dedent(unit.split("\n", 1)[1]) if "\n" in unit else ""
+    want, got = _python_atoms(python) or set(), _viba_atoms(statement_block(answer)) or set()
+    return len(want ^ got)
 
 
 def unit_agrees(unit: str, answer: str) -> bool:
@@ -116,7 +128,11 @@ def unit_agrees(unit: str, answer: str) -> bool:
         return _result_agrees(unit, answer)
     if kind == PARAMETER:
         return _parameter_agrees(unit, statement_block(answer))
-    if kind == STATEMENT:
+    if kind == LOOP:
+        python = textwrap.dedent(unit.split("\n", 1)[1]).split("\n", 1)[0]  # for ... :
+        line = statement_block(answer).split("\n", 1)[0]
+        return line.startswith("For[") and _python_atoms(python) == _viba_atoms(line)
+    if kind in (STATEMENT, BODY):
         python = textwrap.dedent(unit.split("\n", 1)[1])
         block = statement_block(answer)
         return _python_atoms(python) == _viba_atoms(block) and _declarations_agree(unit, block)
@@ -132,7 +148,7 @@ def _declarations_agree(unit: str, block: str) -> bool:
     given = {a.arg for a in function.args.args} | {marked_return(unit)}
     for node in ast.walk(function):
         targets = node.targets if isinstance(node, ast.Assign) else []
-        names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+        names = [name for target in targets for name in _bound(target)]
         for name in (n for n in names if n != "_"):
             typed = re.search(rf"\${name}\s+[^\s=,)\]]", block) is not None
             if typed == (name in given):
@@ -191,6 +207,15 @@ def _result_agrees(unit: str, answer: str) -> bool:
     if isinstance(annotation, ast.Constant) and annotation.value is None:
         return "void" in text
     return _names_the_type(annotation, text)
+
+
+def _bound(target: ast.expr) -> list[str]:
+    """The names an assignment target binds (``x``, ``a, b``), not those it indexes."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [name for item in target.elts for name in _bound(item)]
+    return []
 
 
 def _names_the_type(annotation: ast.expr, declared: str) -> bool:

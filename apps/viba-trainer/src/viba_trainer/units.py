@@ -13,7 +13,10 @@ the same kind of piece. A Python function ``def f1(...)`` is cut into
   signature for an unannotated one, whose type comes from the others) marked
   ``# parameter v2``; its Viba is
   the definition line and that input (``f1 :=`` / ``    <- $v2 str = "s1"``);
-- one **statement unit** per top-level statement: a signature with the parameters it uses,
+- a ``for`` loop is a **loop unit** for its header (``for v3 in v1:`` over ``...``; Viba
+  ``For[$v3 <- $v1]``) and a **body unit** per statement of its body, so that a loop with one
+  more statement than its example is as easy as one without;
+- one **statement unit** per other top-level statement: a signature with the parameters it uses,
   marked ``# statement`` (with ``, returns v3`` when the function returns a local, which
   decides ``$v3 = ...`` against ``$v3 str = ...``), and the statement; its Viba is the
   definition line and that statement's
@@ -39,7 +42,8 @@ from viba_trainer.viba import ast as viba_ast
 from viba_trainer.viba import parse_viba
 
 RESULT, PARAMETER, STATEMENT = "result", "parameter", "statement"
-KINDS = (RESULT, PARAMETER, STATEMENT)
+LOOP, BODY = "loop", "body"  # a for loop's header line, and each statement of its body
+KINDS = (RESULT, PARAMETER, STATEMENT, LOOP, BODY)
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,30 @@ def split_python(source: str) -> list[str]:
         alone = argument.annotation is not None
         signature = _signature(function, {argument.arg} if alone else None, returns=not alone)
         units.append(f"{signature}  # {PARAMETER} {argument.arg}\n")
-    mark = f"  # {STATEMENT}{also}"
     for group in _statement_groups(function.body):
+        if len(group) == 1 and _is_loop(group[0]):
+            loop = group[0]
+            header = f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}:\n    ..."
+            units.append(_unit(function, LOOP, also, [loop.target, loop.iter], header))
+            for statement in loop.body:
+                units.append(_unit(function, BODY, also, [statement], ast.unparse(statement)))
+            continue
         start, end = group[0].lineno, group[-1].end_lineno
-        used = {n.id for statement in group for n in ast.walk(statement) if isinstance(n, ast.Name)}
-        context = _signature(function, used) + mark
-        units.append(context + "\n" + "".join(lines[start - 1 : end]))
+        text = textwrap.dedent("".join(lines[start - 1 : end]))
+        units.append(_unit(function, STATEMENT, also, group, text))
     return [_normalized(unit) for unit in units]
+
+
+def _unit(function: ast.FunctionDef, kind: str, also: str, nodes: list, text: str) -> str:
+    """A unit of ``kind`` for ``text`` (Python at the function's indentation), under a
+    signature with the parameters ``nodes`` use."""
+    used = {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return f"{_signature(function, used)}  # {kind}{also}\n" + textwrap.indent(text, "    ")
+
+
+def _is_loop(statement: ast.stmt) -> bool:
+    """A ``for`` loop translated header and body apart: ``For[$x <- ...]`` over its lines."""
+    return isinstance(statement, ast.For) and not statement.orelse
 
 
 def _signature(function: ast.FunctionDef, keep: set[str] | None, *, returns: bool = True) -> str:
@@ -119,12 +140,21 @@ def split_viba(text: str) -> list[str] | None:
     header = list(zip(body[:count], pieces[:count], strict=True))
     inputs = [p for s, p in header if isinstance(s, viba_ast.Binding) and s.kind == "input"]
     result = [p for s, p in header if not (isinstance(s, viba_ast.Binding) and s.kind == "input")]
-    parts = ["".join(result), *inputs, *pieces[count:]]
+    parts = ["".join(result), *inputs]
+    for statement, piece in zip(body[count:], pieces[count:], strict=True):
+        if isinstance(statement, viba_ast.Binding) and statement.block:  # For[...] and its lines
+            block_lines = piece.splitlines(keepends=True)
+            inner = [s.line - statement.line for s in statement.block] + [len(block_lines)]
+            parts.append(block_lines[0])
+            parts += [_dedented("".join(block_lines[a:b])) for a, b in itertools.pairwise(inner)]
+        else:
+            parts.append(piece)
     return [f"{name} :=\n" + textwrap.indent(part, "    ") for part in parts]
 
 
 def unit_kind(text: str) -> str | None:
-    """``result``, ``parameter`` or ``statement`` for a unit of :func:`split_python`, else None."""
+    """The kind (``result``, ``parameter``, ``statement``, ``loop``, ``body``) of a unit of
+    :func:`split_python`, or None for anything else."""
     first = text.split("\n", 1)[0]
     if not first.startswith("def ") or "  # " not in first:
         return None
@@ -152,8 +182,17 @@ def join_units(units: list[str], answers: list[str]) -> str:
     if RESULT not in kinds:
         return "".join(_normalized(answer) for answer in answers if answer.strip())
     definition, result, hints = result_lines(answers[kinds.index(RESULT)])
-    pieces = [statement_block(a) for k, a in zip(kinds, answers, strict=True) if k != RESULT]
-    inputs, blocks = pieces[: kinds.count(PARAMETER)], pieces[kinds.count(PARAMETER) :]
+    inputs, blocks = [], []
+    for kind, answer in zip(kinds, answers, strict=True):
+        block = statement_block(answer)
+        if kind == PARAMETER:
+            inputs.append(block)
+        elif kind == STATEMENT:
+            blocks.append(block)
+        elif kind == LOOP:  # its header line only: its body comes from the body units
+            blocks.append(block.split("\n", 1)[0] + "\n" if block.strip() else "")
+        elif kind == BODY:
+            blocks.append(textwrap.indent(block, "    "))
     body = "".join([*result, *inputs, *hints, *blocks])
     return definition + textwrap.indent(body, "    ")
 
