@@ -11,8 +11,8 @@ structure retrieval, top-k 2, greedy decoding):
 - zero-shot: an empty experience (the model sees no Viba at all);
 - knn: the 24 training pairs written straight into the experience, no optimization: the
   nearest-neighbour few-shot baseline (DSPy KNNFewShot-style);
-- knn-words: whole training pairs retrieved by words and shown with the sources' own names, as
-  a plain few-shot prompt would;
+- zero-plain and knn-plain: the same two with the seed's plain prompt (whole functions in
+  their own names, rows retrieved by words, top-1, no checks), as a plain few-shot would be;
 - trained: ``viba-train`` on the train split (validation split for the best experience), then
   its ``best`` experience.
 
@@ -112,10 +112,19 @@ def main() -> None:
         experience = _experience_dir(work, pairs, config, structure)
         _write_run_config(experience, config)
         measure(name, experience)
-    plain = replace(config, keywords="lexical", canonical_names=False, statement_units=False)
-    words_dir = _experience_dir(work, train_pairs, plain, LexicalKeywords())
-    _write_run_config(words_dir, plain)
-    measure("knn-words", words_dir)
+    plain = replace(
+        config,
+        keywords="lexical",
+        canonical_names=False,
+        statement_units=False,
+        top_k=1,
+        exact_recall=False,
+        checked_decoding=False,
+    )
+    for name, pairs in (("zero-plain", []), ("knn-plain", train_pairs)):
+        experience = _experience_dir(work, pairs, plain, LexicalKeywords())
+        _write_run_config(experience, plain)
+        measure(name, experience)
 
     started = time.perf_counter()
     run = work / "trained"
