@@ -105,7 +105,7 @@ def plot_loss_curve(history: list[IterationMetrics], path: Path, title: str = ""
     valid_axis.set_ylim(0, 1.05)
     loss_axis.set_xticks(iterations)
     handles = loss_axis.get_legend_handles_labels()[0] + valid_axis.get_legend_handles_labels()[0]
-    loss_axis.legend(handles=handles, loc="lower left")
+    loss_axis.legend(handles=handles, loc="center right")
     loss_axis.set_title(title or "Python -> Viba: loss per iteration")
     fig.tight_layout()
     try:
