@@ -36,34 +36,17 @@ from dataclasses import replace
 from pathlib import Path
 
 
-def _experience_dir(root: Path, pairs, config, keywords) -> Path:
-    """Dump an experience whose rows hold ``pairs`` in ``config``'s form (units, names), each
-    distinct unit once, with as many empty rows again (at least 24 rows)."""
-    import torch
-    from symtensor_autograd import format_keywords, make_experience, write_texts
+def _experience_dir(root: Path, pairs, config) -> Path:
+    """Dump the nearest-neighbour experience of ``pairs`` in ``config``'s form, with ``config``
+    beside it (the settings ``evaluate`` then translates with)."""
     from symtensor_store import dump_tensor
-    from viba_trainer.translator import Translation
+    from viba_trainer.training import CONFIG_FILE
+    from viba_trainer.translator import nearest_neighbour_experience
 
-    units: dict[str, str] = {}
-    if pairs:
-        translation = Translation.of(
-            [p.python for p in pairs],
-            canonical=config.canonical_names,
-            statements=config.statement_units,
-            references=[p.viba for p in pairs],
-        )
-        units = dict(zip(translation.inputs(), translation.targets(), strict=True))
-    rows = [["", "", ""] for _ in range(max(2 * len(units), 24))]
-    for row, ((key, value), words) in enumerate(
-        zip(units.items(), keywords(list(units)), strict=False)
-    ):
-        rows[row] = [format_keywords(words), key, value]
-    experience = make_experience(len(rows), root / "tensors")
-    write_texts(experience, {3 * r + c: t for r, row in enumerate(rows) for c, t in enumerate(row)})
-    with torch.no_grad():  # the store's rule: 1 where an element holds text, 0 where empty
-        experience.copy_(torch.tensor([[float(bool(t)) for t in row] for row in rows]))
     directory = root / f"experience-{len(list(root.iterdir()))}"
+    experience = nearest_neighbour_experience(pairs, config, root / "tensors")
     dump_tensor(experience, directory)
+    config.save(directory / CONFIG_FILE)
     return directory
 
 
@@ -91,10 +74,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="viba-bench-"))
     os.environ["LLM_CACHE_DIR"] = str(work / "llm-cache")  # fresh: every call counts
 
-    from symtensor_autograd import LexicalKeywords
     from viba_trainer.config import TrainConfig
     from viba_trainer.dataset import load_pairs
-    from viba_trainer.structure import PythonStructureKeywords
     from viba_trainer.training import train
 
     train_pairs = load_pairs(split="train")
@@ -107,11 +88,8 @@ def main() -> None:
     print(f"{args.split} split: 12 pairs; backend {args.backend}; work directory {work}")
     print(_header())
     config = replace(TrainConfig(), backend=args.backend, iterations=args.iterations)
-    structure = PythonStructureKeywords()
     for name, pairs in (("zero-shot", []), ("knn", train_pairs)):
-        experience = _experience_dir(work, pairs, config, structure)
-        _write_run_config(experience, config)
-        measure(name, experience)
+        measure(name, _experience_dir(work, pairs, config))
     plain = replace(
         config,
         keywords="lexical",
@@ -122,9 +100,7 @@ def main() -> None:
         checked_decoding=False,
     )
     for name, pairs in (("zero-plain", []), ("knn-plain", train_pairs)):
-        experience = _experience_dir(work, pairs, plain, LexicalKeywords())
-        _write_run_config(experience, plain)
-        measure(name, experience)
+        measure(name, _experience_dir(work, pairs, plain))
 
     started = time.perf_counter()
     run = work / "trained"
@@ -168,10 +144,8 @@ LEVERS = (
 
 def levers(backend: str, split: str) -> None:
     """The nearest-neighbour experience (all training pairs) under each rung of LEVERS."""
-    from symtensor_autograd import LexicalKeywords
     from viba_trainer.config import TrainConfig
     from viba_trainer.dataset import load_pairs
-    from viba_trainer.translator import keyword_extractor
 
     work = Path(tempfile.mkdtemp(prefix="viba-levers-"))
     os.environ["LLM_CACHE_DIR"] = str(work / "llm-cache")
@@ -180,11 +154,7 @@ def levers(backend: str, split: str) -> None:
     config = replace(TrainConfig(), backend=backend)
     for name, change in LEVERS:
         config = replace(config, **change)
-        keywords = keyword_extractor(config.keywords)
-        if isinstance(keywords, str):  # "lexical": the words of the text
-            keywords = LexicalKeywords()
-        experience = _experience_dir(work, load_pairs(split="train"), config, keywords)
-        _write_run_config(experience, config)
+        experience = _experience_dir(work, load_pairs(split="train"), config)
         loss, exact, strict, calls, seconds = _measure(experience, split, backend)
         print(f"{name:<24} {loss:7.4f} {exact:6.0%} {strict:6.0%} {calls:5d} {seconds:7.1f}")
 
@@ -197,13 +167,6 @@ def _measure(experience: Path, split: str, backend: str) -> tuple[float, float, 
     report = evaluate_files(experience, [], split=split, backend=backend)
     seconds = time.perf_counter() - started
     return report.mean_loss, report.exact_share, report.valid_share, report.llm_calls, seconds
-
-
-def _write_run_config(experience: Path, config) -> None:
-    """Give a dumped experience the settings it is to be evaluated with (as a run would)."""
-    from viba_trainer.training import CONFIG_FILE
-
-    config.save(experience / CONFIG_FILE)
 
 
 def _header() -> str:

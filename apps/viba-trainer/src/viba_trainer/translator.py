@@ -14,12 +14,19 @@ from pathlib import Path
 
 import torch
 from llm_backends import TaskHandler
-from symtensor_autograd import KeywordExtractor, StMoeModule
+from symtensor_autograd import (
+    KeywordExtractor,
+    LexicalKeywords,
+    StMoeModule,
+    format_keywords,
+    make_experience,
+)
 from symtensor_store import make_tensor, pack_tensor
 
 from viba_trainer.canonical import Renaming, Renumbering
 from viba_trainer.checked import checked_answers
 from viba_trainer.config import TrainConfig
+from viba_trainer.dataset import TranslationPair
 from viba_trainer.structure import PythonStructureKeywords
 from viba_trainer.units import UnitPair, join_units, split_python, unit_pairs
 
@@ -163,3 +170,33 @@ def translate(
         return translation.answers(answer(translation.inputs(), config.top_k))
     finally:
         model.topk = config.top_k
+
+
+def nearest_neighbour_experience(
+    pairs: Sequence[TranslationPair], config: TrainConfig, root: Path
+) -> torch.Tensor:
+    """An experience whose rows hold ``pairs`` as they are, in ``config``'s form (units, names),
+    each distinct unit once, and as many empty rows again (at least 24 rows): the
+    nearest-neighbour few-shot baseline, no optimization."""
+    units: dict[str, str] = {}
+    if pairs:
+        translation = Translation.of(
+            [p.python for p in pairs],
+            canonical=config.canonical_names,
+            statements=config.statement_units,
+            references=[p.viba for p in pairs],
+        )
+        units = dict(zip(translation.inputs(), translation.targets(), strict=True))
+    extract = keyword_extractor(config.keywords)
+    if isinstance(extract, str):  # "lexical" (and "llm", which needs a model: words instead)
+        extract = LexicalKeywords()
+    rows = [("", "", "")] * max(2 * len(units), 24)
+    keywords = extract(list(units))
+    rows[: len(units)] = [
+        (format_keywords(words), key, value)
+        for (key, value), words in zip(units.items(), keywords, strict=True)
+    ]
+    experience = make_experience(rows, root)
+    with torch.no_grad():  # the store's rule: 1 where an element holds text, 0 where empty
+        experience.copy_(torch.tensor([[float(bool(t)) for t in row] for row in rows]))
+    return experience
