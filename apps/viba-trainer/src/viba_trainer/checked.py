@@ -165,7 +165,8 @@ def _alone(unit: str, answer: str) -> str:
         return definition + textwrap.indent("".join(result + hints), "    ") if result else ""
     if kind is None:
         return join_units([unit], [answer])
-    names = sorted({n.lstrip("$") for n in _python_atoms(unit) or () if n.lstrip("$")[0] in "fv"})
+    placeholders = {atom.lstrip("$") for atom in _python_atoms(unit) or ()}
+    names = sorted(n for n in placeholders if _PLACEHOLDER.match(n) and n[0] in "fv")
     header = "f :=\n    void\n" + "".join(f"    <- ${name} _\n" for name in names)
     return header + textwrap.indent(statement_block(answer), "    ")
 
@@ -201,8 +202,12 @@ def _result_agrees(unit: str, answer: str) -> bool:
     local = marked_return(unit)
     if (local is not None) != text.startswith("$") or (local and not text.startswith(f"${local} ")):
         return False
+    nested = [n for n in nodes[1:] if isinstance(n, ast.FunctionDef)]
+    if nested:  # a returned function: its type, (result <- parameters)
+        types = [a.annotation for a in nested[0].args.args] + [nested[0].returns]
+        return "<-" in text and all(_names_the_type(t, text) for t in types if t is not None)
     annotation = function.returns
-    if annotation is None or returned or local:
+    if annotation is None or returned:
         return True
     if isinstance(annotation, ast.Constant) and annotation.value is None:
         return "void" in text
@@ -278,7 +283,29 @@ def _python_atoms(source: str) -> set[str] | None:
             atoms.update(_placeholder(w) for w in re.findall(r"\w+", text) if _PLACEHOLDER.match(w))
         elif text in _OPERATORS or (text.endswith("=") and text[:-1] in _OPERATORS - {"<", ">"}):
             atoms.add(f"op {text.removesuffix('=') if text not in _OPERATORS else text}")
-    return atoms
+    return atoms | _format_templates(source)
+
+
+def _format_templates(source: str) -> set[str]:
+    """``fmt {}: {:.1f}`` for ``f"{a}: {b:.1f}"``: the template a ``Format['...']`` must hold."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    templates = set()
+    nodes = list(ast.walk(tree))
+    specs = {id(n.format_spec) for n in nodes if isinstance(n, ast.FormattedValue)}
+    for node in nodes:
+        if isinstance(node, ast.JoinedStr) and id(node) not in specs:
+            parts = []
+            for value in node.values:
+                if isinstance(value, ast.FormattedValue):
+                    spec = ast.unparse(value.format_spec)[2:-1] if value.format_spec else ""
+                    parts.append("{" + (f":{spec}" if spec else "") + "}")
+                else:
+                    parts.append(str(value.value))
+            templates.add("fmt " + "".join(parts))
+    return templates
 
 
 def _viba_atoms(block: str) -> set[str] | None:
@@ -298,6 +325,8 @@ def _viba_atoms(block: str) -> set[str] | None:
             atoms.update(
                 _placeholder(w) for w in re.findall(r"\w+", token.text) if _PLACEHOLDER.match(w)
             )
+            if "{" in token.text:  # a Format template
+                atoms.add("fmt " + token.text[1:-1])
         elif token.text in _OPERATORS and token.kind in (Kind.OP, Kind.NAME):
             atoms.add(f"op {token.text}")
     return atoms
