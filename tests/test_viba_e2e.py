@@ -11,9 +11,7 @@ from viba_trainer.translator import nearest_neighbour_experience
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
 
-def test_a_held_out_function_is_translated_unit_by_unit_by_the_local_model(
-    tmp_path, monkeypatch
-):
+def test_a_held_out_function_is_translated_unit_by_unit_by_the_local_model(tmp_path, monkeypatch):
     monkeypatch.setenv("LLM_CACHE_DIR", str(tmp_path / "cache"))  # every call reaches the model
     config = TrainConfig()
     experience = tmp_path / "experience"

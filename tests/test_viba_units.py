@@ -51,14 +51,27 @@ def test_every_pair_splits_into_aligned_units_that_join_back(name):
     (units,), (targets,) = translation.units, translation.unit_targets
     kinds = [unit_kind(u) for u in units]
     assert kinds[0] == "result" and kinds.count("result") == 1
-    assert kinds.index("statement") == 1 + kinds.count("parameter")
+    assert set(kinds[1 : 1 + kinds.count("parameter")]) <= {"parameter"}
     assert translation.answers(list(targets)) == [pair.viba]
 
 
-def test_a_guard_and_the_return_after_it_are_one_unit():
-    units = split_python(load_pairs(["guard"])[0].python)
-    assert [unit_kind(u) for u in units] == ["result", "parameter", "parameter", "statement"]
-    assert "raise" in units[-1] and "return" in units[-1]
+def test_a_guard_and_the_return_after_it_are_the_arms_of_one_match():
+    pair, translation = translation_of("guard")
+    (units,), (targets,) = translation.units, translation.unit_targets
+    assert [unit_kind(u) for u in units] == ["result", "parameter", "parameter", "arm", "arm"]
+    assert "raise" in units[3] and units[4].endswith("return v1 / v2\n")
+    assert targets[3:] == (
+        'f1 :=\n    <- Match[$v1 == 0 -> Raise[`ValueError "s1"]]\n',
+        "f1 :=\n    <- Match[_ -> $v1 / $v2]\n",
+    )
+    assert pair.viba.endswith(
+        '<- Match[$b == 0 -> Raise[`ValueError "division by zero"], _ -> $a / $b]\n'
+    )
+
+
+def test_a_branch_chain_is_one_arm_unit_per_branch():
+    (units,) = translation_of("branch_3")[1].units
+    assert [unit_kind(u) for u in units].count("arm") == 4
 
 
 def test_the_result_unit_holds_what_decides_the_result_type():
@@ -125,6 +138,14 @@ NEAR_MISSES = [
         "f1 :=\n    <- Filter[$v1, ($v2 int) -> $v2 == 0]\n",  # another condition
     ),
     ("def f1(v1: int, v2: str) -> str:  # parameter v2\n", "f1 :=\n    <- $v1 int\n"),
+    (
+        "def f1(v1: int) -> str:  # arm\n    if v1 >= 90:\n        return 's1'\n",
+        "f1 :=\n    <- Match[$v1 > 90 -> 's1']\n",
+    ),  # another comparison
+    (
+        "def f1() -> str:  # arm\n    return 's1'\n",
+        "f1 :=\n    <- Match[$v1 > 0 -> 's1', _ -> 's1']\n",
+    ),  # two arms for one
     ("def f1(v1: int, v2: str) -> str:  # parameter v2\n", "f1 :=\n    <- $v2 int\n"),
     ("def f1(v1: list[str]) -> str:  # parameter v1\n", "f1 :=\n    <- $v1 list[str]\n"),
     (

@@ -35,6 +35,7 @@ import tokenize
 from collections.abc import Callable, Sequence
 
 from viba_trainer.units import (
+    ARM,
     BODY,
     LOOP,
     PARAMETER,
@@ -42,6 +43,7 @@ from viba_trainer.units import (
     STATEMENT,
     join_units,
     marked_return,
+    match_arms,
     result_lines,
     statement_block,
     unit_kind,
@@ -104,7 +106,7 @@ def _fallback(unit: str, candidates: list[str]) -> str:
     it keeps the rest of the translation valid)."""
     valid = [c for c in candidates if check_strict_viba(_alone(unit, c)) is None]
     if not valid:
-        return "" if unit_kind(unit) in (STATEMENT, BODY) else candidates[0]
+        return "" if unit_kind(unit) in (STATEMENT, BODY, ARM) else candidates[0]
     return min(valid, key=lambda candidate: _distance(unit, candidate))
 
 
@@ -132,6 +134,12 @@ def unit_agrees(unit: str, answer: str) -> bool:
         python = textwrap.dedent(unit.split("\n", 1)[1]).split("\n", 1)[0]  # for ... :
         line = statement_block(answer).split("\n", 1)[0]
         return line.startswith("For[") and _python_atoms(python) == _viba_atoms(line)
+    if kind == ARM:
+        python = textwrap.dedent(unit.split("\n", 1)[1])
+        arms = match_arms(statement_block(answer))
+        if arms is None or len(arms) != 1 or arms[0].startswith("_") == python.startswith("if "):
+            return False
+        return _python_atoms(python) == _viba_atoms(statement_block(answer))
     if kind in (STATEMENT, BODY):
         python = textwrap.dedent(unit.split("\n", 1)[1])
         block = statement_block(answer)

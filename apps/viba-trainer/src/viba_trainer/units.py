@@ -16,6 +16,10 @@ the same kind of piece. A Python function ``def f1(...)`` is cut into
 - a ``for`` loop is a **loop unit** for its header (``for v3 in v1:`` over ``...``; Viba
   ``For[$v3 <- $v1]``) and a **body unit** per statement of its body, so that a loop with one
   more statement than its example is as easy as one without;
+- an ``if`` chain whose branches all return or raise, with its default (its ``else`` or the
+  ``return`` after it), is an **arm unit** per branch (``if v1 > 0: return "s1"``; Viba
+  ``<- Match[$v1 > 0 -> 's1']``, the default ``_ -> ...``), joined into one ``Match[...]``, so
+  that one more branch is as easy as none;
 - one **statement unit** per other top-level statement: a signature with the parameters it uses,
   marked ``# statement`` (with ``, returns v3`` when the function returns a local, which
   decides ``$v3 = ...`` against ``$v3 str = ...``), and the statement; its Viba is the
@@ -43,7 +47,8 @@ from viba_trainer.viba import parse_viba
 
 RESULT, PARAMETER, STATEMENT = "result", "parameter", "statement"
 LOOP, BODY = "loop", "body"  # a for loop's header line, and each statement of its body
-KINDS = (RESULT, PARAMETER, STATEMENT, LOOP, BODY)
+ARM = "arm"  # one branch of an if chain that returns or raises: one arm of a Match[...]
+KINDS = (RESULT, PARAMETER, STATEMENT, LOOP, BODY, ARM)
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,11 @@ def split_python(source: str) -> list[str]:
             for statement in loop.body:
                 units.append(_unit(function, BODY, also, [statement], ast.unparse(statement)))
             continue
+        arms = _arms(group)
+        if arms is not None:
+            for nodes, text in arms:
+                units.append(_unit(function, ARM, also, nodes, text))
+            continue
         start, end = group[0].lineno, group[-1].end_lineno
         text = textwrap.dedent("".join(lines[start - 1 : end]))
         units.append(_unit(function, STATEMENT, also, group, text))
@@ -91,6 +101,32 @@ def _unit(function: ast.FunctionDef, kind: str, also: str, nodes: list, text: st
     signature with the parameters ``nodes`` use."""
     used = {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
     return f"{_signature(function, used)}  # {kind}{also}\n" + textwrap.indent(text, "    ")
+
+
+def _arms(group: list[ast.stmt]) -> list[tuple[list[ast.AST], str]] | None:
+    """The arms of an if chain whose every branch returns or raises, ending in a default (its
+    ``else``, or the ``return`` after it): ``if v1 > 0: return "s1"`` ... ``return "s3"``.
+    None for any other group."""
+    if not isinstance(group[0], ast.If):
+        return None
+    arms, node = [], group[0]
+    while isinstance(node, ast.If):
+        if len(node.body) != 1 or not _ends_function(node.body[0]):
+            return None
+        arms.append(
+            (
+                [node.test, node.body[0]],
+                f"if {ast.unparse(node.test)}:\n    {ast.unparse(node.body[0])}",
+            )
+        )
+        node = node.orelse[0] if len(node.orelse) == 1 else None if not node.orelse else False
+        if node is False:
+            return None
+    default = [node] if node is not None else group[1:]
+    if len(default) != 1 or not _ends_function(default[0]) or (node is not None and group[1:]):
+        return None
+    arms.append(([default[0]], ast.unparse(default[0])))
+    return arms
 
 
 def _is_loop(statement: ast.stmt) -> bool:
@@ -142,7 +178,10 @@ def split_viba(text: str) -> list[str] | None:
     result = [p for s, p in header if not (isinstance(s, viba_ast.Binding) and s.kind == "input")]
     parts = ["".join(result), *inputs]
     for statement, piece in zip(body[count:], pieces[count:], strict=True):
-        if isinstance(statement, viba_ast.Binding) and statement.block:  # For[...] and its lines
+        arms = match_arms(piece)
+        if arms is not None:  # <- Match[a, b, c]: one part per arm
+            parts += [f"<- Match[{arm}]\n" for arm in arms]
+        elif isinstance(statement, viba_ast.Binding) and statement.block:  # For[...] and its lines
             block_lines = piece.splitlines(keepends=True)
             inner = [s.line - statement.line for s in statement.block] + [len(block_lines)]
             parts.append(block_lines[0])
@@ -182,7 +221,7 @@ def join_units(units: list[str], answers: list[str]) -> str:
     if RESULT not in kinds:
         return "".join(_normalized(answer) for answer in answers if answer.strip())
     definition, result, hints = result_lines(answers[kinds.index(RESULT)])
-    inputs, blocks = [], []
+    inputs, blocks, previous = [], [], None
     for kind, answer in zip(kinds, answers, strict=True):
         block = statement_block(answer)
         if kind == PARAMETER:
@@ -193,8 +232,37 @@ def join_units(units: list[str], answers: list[str]) -> str:
             blocks.append(block.split("\n", 1)[0] + "\n" if block.strip() else "")
         elif kind == BODY:
             blocks.append(textwrap.indent(block, "    "))
+        elif kind == ARM:  # consecutive arms are one Match
+            arm = (match_arms(block) or [""])[0]
+            if blocks and blocks[-1].startswith("<- Match[") and previous == ARM:
+                blocks[-1] = blocks[-1][:-2] + f", {arm}]\n"
+            elif arm:
+                blocks.append(f"<- Match[{arm}]\n")
+        previous = kind
     body = "".join([*result, *inputs, *hints, *blocks])
     return definition + textwrap.indent(body, "    ")
+
+
+def match_arms(piece: str) -> list[str] | None:
+    """The arms of a one-line ``<- Match[...]``, split at its top-level commas; else None."""
+    line = piece.strip()
+    if not (line.startswith("<- Match[") and line.endswith("]")) or "\n" in line:
+        return None
+    arms, depth, quote, start = [], 0, None, len("<- Match[")
+    for index, char in enumerate(line[start:-1], start):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"`":
+            quote = char if char != "`" else None
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            arms.append(line[start:index].strip())
+            start = index + 1
+    arms.append(line[start:-1].strip())
+    return arms if all(arms) else None
 
 
 def result_lines(answer: str) -> tuple[str, list[str], list[str]]:

@@ -101,7 +101,8 @@ def retrieve(
     noise_std: float = 0.0,
     generator: torch.Generator | None = None,
 ) -> Retrieval:
-    """Top-``topk`` rows of ``entries`` for each query by Jaccard similarity of keyword sets.
+    """Top-``topk`` rows of ``entries`` for each query by Jaccard similarity of keyword sets
+    (ties to the row whose key sorts first).
 
     ``noise_std`` adds Gaussian noise to the scores (exploration). A query that overlaps no row
     at all is a cold start: it gets random rows, preferring empty rows that no other query of
@@ -124,7 +125,10 @@ def retrieve(
                 scores = scores + noise_std * torch.randn(
                     len(entries), generator=generator, dtype=torch.float64
                 )
-            rows = torch.sort(-scores, stable=True).indices[:k].tolist()
+            # Ties go to the row whose key sorts first, not to the lower row index, so that the
+            # same rows retrieve the same way in any order (a trained table and a copy of it).
+            order = sorted(range(len(entries)), key=lambda r: (-float(scores[r]), entries[r].key))
+            rows = order[:k]
             cold.append(False)
         taken.update(rows)
         indexes.append(rows)
