@@ -8,6 +8,7 @@ from viba_trainer.dataset import PAIR_NAMES, SPLITS, load_pairs
 from viba_trainer.structure import PythonStructureKeywords
 from viba_trainer.translator import Translation
 from viba_trainer.units import join_units, split_python, unit_kind
+from viba_trainer.viba import check_strict_viba
 
 
 def pattern(name):
@@ -187,3 +188,25 @@ def test_a_statement_with_no_valid_answer_is_left_out():
     units = [[LOOP_STATEMENT]]
     answers = checked_answers(units, lambda texts, k: ["f1 :=\n    v2 = 0\n"] * len(texts), [2, 1])
     assert answers == [[""]]
+
+
+def test_statements_that_leave_the_translation_invalid_are_left_out():
+    # The loop body's first statement came back wrong (it binds no $square), so the second
+    # one, which agrees with its own Python, uses an unbound $square: the fewest statements
+    # left out that make the translation valid is that second one.
+    _, translation = translation_of("loop_3")
+    (units,), (targets,) = translation.units, translation.unit_targets
+    kinds = [unit_kind(u) for u in units]
+    first_body = kinds.index("body")
+
+    def translate(texts, top_k):
+        return [
+            "f1 :=\n    $v1 = $v1 * $v3\n" if t == units[first_body] else targets[units.index(t)]
+            for t in texts
+        ]
+
+    (answers,) = checked_answers([units], translate, [2, 1], lambda f, a: translation.answer(f, a))
+    assert answers[first_body] and answers[first_body + 1] == ""
+    joined = translation.answer(0, answers)
+    assert check_strict_viba(joined) is None
+    assert "For[$i <- Range[1, $n + 1]]" in joined and "<- $total" in joined

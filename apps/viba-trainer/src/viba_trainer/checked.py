@@ -18,10 +18,12 @@ unit itself, without any reference:
   string or condition, or dropped one, disagrees; and it must declare a new local with its type
   (``$v2 str = ...``) but not the returned one (``$v3 = ...``).
 
-A unit whose answer fails is translated again with other retrieval settings (top-k 1, then 3:
-other examples in the prompt); the first answer that passes is kept. Where none passes, the first
-strictly valid one is, and a statement with no valid answer at all is left out rather than break
-the whole translation. Every round is one batch of LLM calls for the units still failing.
+A unit whose answer fails is translated again with other retrieval settings (top-k 1, 3, 4, 6:
+other examples in the prompt); the first answer that passes is kept. Where none passes, the
+strictly valid one closest to its Python is; a statement with no valid answer at all, or one
+that leaves the joined translation invalid (a variable it should have bound), is left out rather
+than break the whole translation. Every round is one batch of LLM calls for the units still
+failing.
 """
 
 from __future__ import annotations
@@ -60,11 +62,14 @@ def checked_answers(
     units: Sequence[Sequence[str]],
     translate: Callable[[list[str], int], list[str]],
     top_ks: Sequence[int],
+    join: Callable[[int, list[str]], str] | None = None,
 ) -> list[list[str]]:
     """The accepted answer of every unit of every function (``units[i]``: one function's units).
 
     ``translate(texts, top_k)`` answers a batch of unit texts with ``top_k`` retrieved rows;
-    it is called once per entry of ``top_ks`` for the units not yet accepted.
+    it is called once per entry of ``top_ks`` for the units not yet accepted. ``join(i,
+    answers)`` is function ``i``'s translation from its answers: when it is not strictly valid,
+    statements whose answer did not agree are left out until it is (:func:`_valid_together`).
     """
     candidates: list[list[list[str]]] = [[[] for _ in function] for function in units]
     accepted: list[list[str | None]] = [[None] * len(function) for function in units]
@@ -82,13 +87,45 @@ def checked_answers(
             candidates[f][u].append(answer)
         for f, function in enumerate(units):
             _accept_in_order(function, candidates[f], accepted[f])
-    return [
+    answers = [
         [
             a if a is not None else _fallback(unit, c)
             for unit, a, c in zip(function, acc, cand, strict=True)
         ]
         for function, acc, cand in zip(units, accepted, candidates, strict=True)
     ]
+    if join is None:
+        return answers
+    return [
+        _valid_together(function, chosen, acc, lambda answers, f=f: join(f, answers))
+        for f, (function, chosen, acc) in enumerate(zip(units, answers, accepted, strict=True))
+    ]
+
+
+def _valid_together(
+    units: Sequence[str],
+    answers: list[str],
+    accepted: list[str | None],
+    join: Callable[[list[str]], str],
+) -> list[str]:
+    """``answers``, or, when their translation is not strictly valid, the same with the fewest
+    statements left out that makes it valid: one, else two, statements whose answer did not
+    agree tried first (a wrong statement that does not bind its variable breaks the one that
+    uses it; both missing is better than an invalid translation)."""
+    if check_strict_viba(join(answers)) is None:
+        return answers
+    statements = [
+        index
+        for index, unit in enumerate(units)
+        if answers[index] and unit_kind(unit) in (STATEMENT, BODY, ARM)
+    ]
+    statements.sort(key=lambda index: (accepted[index] is not None, -index))
+    for size in (1, 2):
+        for dropped in itertools.combinations(statements, size):
+            trial = [("" if i in dropped else a) for i, a in enumerate(answers)]
+            if check_strict_viba(join(trial)) is None:
+                return trial
+    return answers
 
 
 def _accept_in_order(

@@ -127,21 +127,22 @@ class Translation:
     def answers(self, outputs: Sequence[str]) -> list[str]:
         """One Viba text per source, in its own names, from the model's unit outputs."""
         answers, start = [], 0
-        for renaming, units, numbers in zip(
-            self.renamings, self.units, self.renumberings, strict=True
-        ):
-            own = [
-                n.restore(o) if n else o
-                for n, o in zip(numbers, outputs[start : start + len(units)], strict=True)
-            ]
-            joined = join_units(list(units), own)
-            answers.append(renaming.restore(joined) if renaming else joined)
+        for index, units in enumerate(self.units):
+            answers.append(self.answer(index, list(outputs[start : start + len(units)])))
             start += len(units)
         return answers
 
+    def answer(self, index: int, outputs: list[str]) -> str:
+        """Source ``index``'s Viba, in its own names, from the outputs of its units."""
+        renaming, units = self.renamings[index], self.units[index]
+        numbers = self.renumberings[index] if self.renumberings else (None,) * len(units)
+        own = [n.restore(o) if n else o for n, o in zip(numbers, outputs, strict=True)]
+        joined = join_units(list(units), own)
+        return renaming.restore(joined) if renaming else joined
+
 
 # Retrieval settings tried, in order, for a unit whose answer fails its checks.
-CHECKED_TOP_KS = (1, 3, 4)
+CHECKED_TOP_KS = (1, 3, 4, 6)
 
 
 def translate(
@@ -165,7 +166,7 @@ def translate(
     try:
         if config.checked_decoding:
             top_ks = list(dict.fromkeys((config.top_k, *CHECKED_TOP_KS)))
-            answers = checked_answers(translation.units, answer, top_ks)
+            answers = checked_answers(translation.units, answer, top_ks, translation.answer)
             return translation.answers([a for function in answers for a in function])
         return translation.answers(answer(translation.inputs(), config.top_k))
     finally:
