@@ -1,9 +1,11 @@
 """The translation model of the trainer, shared by training, validation, evaluation and the bench.
 
-A :class:`symtensor_autograd.StMoeModule` whose experience rows are canonical (Python, Viba)
-(or statement-level, :mod:`viba_trainer.units`) pairs (:mod:`viba_trainer.canonical`),
-retrieved by program structure (:class:`viba_trainer.structure.PythonStructureKeywords`) or by
-words, and a :class:`Translation` that carries texts into and out of that form.
+:func:`build_model` is a :class:`symtensor_autograd.StMoeModule` whose experience rows are
+(Python, Viba) translation units with placeholder names (:mod:`viba_trainer.units`,
+:mod:`viba_trainer.canonical`), retrieved by program structure
+(:class:`viba_trainer.structure.PythonStructureKeywords`). :class:`Translation` carries Python
+into that form and the model's answers back; :func:`translate` runs the model over it with
+checked decoding (:mod:`viba_trainer.checked`).
 """
 
 from __future__ import annotations
