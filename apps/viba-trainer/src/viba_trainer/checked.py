@@ -18,8 +18,9 @@ unit itself, without any reference:
   string or condition, or dropped one, disagrees; and it must declare a new local with its type
   (``$v2 str = ...``) but not the returned one (``$v3 = ...``).
 
-A unit whose answer fails is translated again with other retrieval settings (top-k 1, 3, 4, 6:
-other examples in the prompt); the first answer that passes is kept. Where none passes, the
+A unit whose answer fails is translated again with other prompt settings (other examples in the
+prompt, a task line that asks to keep the input's names and numbers:
+``viba_trainer.translator.CHECKED_RETRIES``); the first answer that passes is kept. Where none passes, the
 strictly valid one closest to its Python is; a statement with no valid answer at all, or one
 that leaves the joined translation invalid (a variable it should have bound), is left out rather
 than break the whole translation. Every round is one batch of LLM calls for the units still
@@ -35,6 +36,7 @@ import re
 import textwrap
 import tokenize
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from viba_trainer.units import (
     ARM,
@@ -55,25 +57,27 @@ from viba_trainer.viba.errors import VibaSyntaxError
 from viba_trainer.viba.tokenizer import Kind
 from viba_trainer.viba.tokenizer import tokenize as viba_tokens
 
+Setting = TypeVar("Setting")
 _PLACEHOLDER = re.compile(r"^[fvs]\d+$")
 
 
 def checked_answers(
     units: Sequence[Sequence[str]],
-    translate: Callable[[list[str], int], list[str]],
-    top_ks: Sequence[int],
+    translate: Callable[[list[str], Setting], list[str]],
+    settings: Sequence[Setting],
     join: Callable[[int, list[str]], str] | None = None,
 ) -> list[list[str]]:
     """The accepted answer of every unit of every function (``units[i]``: one function's units).
 
-    ``translate(texts, top_k)`` answers a batch of unit texts with ``top_k`` retrieved rows;
-    it is called once per entry of ``top_ks`` for the units not yet accepted. ``join(i,
+    ``translate(texts, setting)`` answers a batch of unit texts with one prompt setting (e.g.
+    how many rows to retrieve); it is called once per entry of ``settings``, in order, for the
+    units not yet accepted. ``join(i,
     answers)`` is function ``i``'s translation from its answers: when it is not strictly valid,
     statements whose answer did not agree are left out until it is (:func:`_valid_together`).
     """
     candidates: list[list[list[str]]] = [[[] for _ in function] for function in units]
     accepted: list[list[str | None]] = [[None] * len(function) for function in units]
-    for top_k in top_ks:
+    for setting in settings:
         pending = [
             (f, u)
             for f, function in enumerate(accepted)
@@ -82,7 +86,7 @@ def checked_answers(
         ]
         if not pending:
             break
-        answers = translate([units[f][u] for f, u in pending], top_k)
+        answers = translate([units[f][u] for f, u in pending], setting)
         for (f, u), answer in zip(pending, answers, strict=True):
             candidates[f][u].append(answer)
         for f, function in enumerate(units):

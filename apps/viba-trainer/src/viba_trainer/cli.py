@@ -175,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--unchecked",
         action="store_true",
         help="keep every first answer (default: a unit's answer that is not strictly valid or "
-        "disagrees with its Python is asked again with top-k 1, then 3; viba_trainer.checked)",
+        "disagrees with its Python is asked again with other examples and prompts; "
+        "viba_trainer.checked)",
     )
     train.add_argument(
         "--no-exact-recall",

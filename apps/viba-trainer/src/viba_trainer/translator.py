@@ -143,8 +143,13 @@ class Translation:
         return renaming.restore(joined) if renaming else joined
 
 
-# Retrieval settings tried, in order, for a unit whose answer fails its checks.
-CHECKED_TOP_KS = (1, 3, 4, 6)
+# What a unit whose answer fails its checks is asked again with, in order: other retrieval
+# settings (top-k: other examples in the prompt), then a task line that asks to keep the input's
+# names, numbers and operators (greedy decoding gives one answer per prompt: another prompt is
+# another chance). It says nothing about Viba.
+RETRY_TASK = "Translate Python To Viba. Keep every name, number, string and operator of the input."
+CHECKED_RETRIES = ((1, None), (3, None), (4, None), (6, None), (2, RETRY_TASK), (4, RETRY_TASK),
+                   (1, RETRY_TASK))  # fmt: skip
 
 
 def translate(
@@ -153,26 +158,30 @@ def translate(
     """Translate Python ``sources`` with ``model`` (no gradient); Viba in the sources' names.
 
     With ``config.checked_decoding`` a unit whose answer fails its checks is asked again with
-    other retrieval settings (:mod:`viba_trainer.checked`).
+    the settings of ``CHECKED_RETRIES`` (:mod:`viba_trainer.checked`).
     """
     translation = Translation.of(
         sources, canonical=config.canonical_names, statements=config.statement_units
     )
 
-    def answer(texts: list[str], top_k: int) -> list[str]:
-        model.topk = top_k
+    prompts = model.prompts
+
+    def answer(texts: list[str], setting: tuple[int, str | None]) -> list[str]:
+        model.topk, task = setting
+        model.prompts = prompts.with_task(task) if task else prompts
         with torch.no_grad():
             output, _ = model(make_tensor(texts, root))
         return [text or "" for text in pack_tensor(output)]
 
+    first = (config.top_k, None)
     try:
         if config.checked_decoding:
-            top_ks = list(dict.fromkeys((config.top_k, *CHECKED_TOP_KS)))
-            answers = checked_answers(translation.units, answer, top_ks, translation.answer)
+            settings = list(dict.fromkeys((first, *CHECKED_RETRIES)))
+            answers = checked_answers(translation.units, answer, settings, translation.answer)
             return translation.answers([a for function in answers for a in function])
-        return translation.answers(answer(translation.inputs(), config.top_k))
+        return translation.answers(answer(translation.inputs(), first))
     finally:
-        model.topk = config.top_k
+        model.topk, model.prompts = config.top_k, prompts
 
 
 def nearest_neighbour_experience(
