@@ -167,3 +167,12 @@ def test_an_output_dir_that_cannot_be_a_directory_is_refused_before_any_llm_work
     assert err.startswith("viba-train: error: ") and err.count("\n") == 1
     assert "a-file" in err and "Traceback" not in err
     assert (tmp_path / "a-file").read_text() == "not a directory"
+
+
+def test_a_module_of_several_functions_is_translated_function_by_function(trained_run, tmp_path):
+    seq, guard = load_pairs(["seq", "guard"])
+    source = tmp_path / "module.py"
+    source.write_text(f"import math\n\n{seq.python}\n\nclass Unused:\n    pass\n\n{guard.python}")
+    (result,) = evaluate_files(trained_run, [source], backend="scripted").results
+    assert result.translation == f"{seq.viba}\n{guard.viba}"
+    assert result.syntax_error is None

@@ -10,6 +10,8 @@ checked decoding (:mod:`viba_trainer.checked`).
 
 from __future__ import annotations
 
+import ast
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,9 +159,36 @@ def translate(
 ) -> list[str]:
     """Translate Python ``sources`` with ``model`` (no gradient); Viba in the sources' names.
 
-    With ``config.checked_decoding`` a unit whose answer fails its checks is asked again with
-    the settings of ``CHECKED_RETRIES`` (:mod:`viba_trainer.checked`).
+    A source with several top-level functions is translated function by function (one Viba
+    definition each, a blank line between them); its other top-level statements (imports,
+    classes) have no Viba counterpart and are left out. With ``config.checked_decoding`` a unit
+    whose answer fails its checks is asked again with the settings of ``CHECKED_RETRIES``
+    (:mod:`viba_trainer.checked`).
     """
+    pieces = [split_functions(source) for source in sources]
+    flat = [function for functions in pieces for function in functions]
+    translations = iter(_translate_functions(model, flat, root, config))
+    return ["\n".join(next(translations) for _ in functions) for functions in pieces]
+
+
+def split_functions(source: str) -> list[str]:
+    """The top-level functions of a module, each as its own source; ``[source]`` when it has
+    at most one (or does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [source]
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    if len(functions) <= 1:
+        return [source]
+    return [
+        textwrap.dedent(ast.get_source_segment(source, f, padded=True)) + "\n" for f in functions
+    ]
+
+
+def _translate_functions(
+    model: StMoeModule, sources: Sequence[str], root: Path, config: TrainConfig
+) -> list[str]:
     translation = Translation.of(
         sources, canonical=config.canonical_names, statements=config.statement_units
     )
