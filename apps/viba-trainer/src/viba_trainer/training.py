@@ -226,7 +226,6 @@ class _Session:
         losses = edit_distance_ratio(output, self.expected)  # (U,), per unit
         with phase_progress(f"{label} backward", usage, enabled=progress) as backward:
             losses.mean().backward()
-        losses = losses.detach()
         with phase_progress(f"{label} step", usage, enabled=progress) as step:
             self.optimizer.step()
         with phase_progress(f"{label} validation", usage, enabled=progress) as validation:
