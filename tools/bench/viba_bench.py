@@ -90,15 +90,7 @@ def main() -> None:
     config = replace(TrainConfig(), backend=args.backend, iterations=args.iterations)
     for name, pairs in (("zero-shot", []), ("knn", train_pairs)):
         measure(name, _experience_dir(work, pairs, config))
-    plain = replace(
-        config,
-        keywords="lexical",
-        canonical_names=False,
-        statement_units=False,
-        top_k=1,
-        exact_recall=False,
-        checked_decoding=False,
-    )
+    plain = replace(config, **LEVERS[0][1])  # the seed's plain few-shot prompt
     for name, pairs in (("zero-plain", []), ("knn-plain", train_pairs)):
         measure(name, _experience_dir(work, pairs, plain))
 

@@ -51,6 +51,7 @@ from viba_trainer.units import (
     result_lines,
     statement_block,
     unit_kind,
+    unit_mark,
 )
 from viba_trainer.viba import check_strict_viba
 from viba_trainer.viba.errors import VibaSyntaxError
@@ -71,9 +72,9 @@ def checked_answers(
 
     ``translate(texts, setting)`` answers a batch of unit texts with one prompt setting (e.g.
     how many rows to retrieve); it is called once per entry of ``settings``, in order, for the
-    units not yet accepted. ``join(i,
+    units not yet accepted; a unit keeps the first answer that agrees with it. ``join(i,
     answers)`` is function ``i``'s translation from its answers: when it is not strictly valid,
-    statements whose answer did not agree are left out until it is (:func:`_valid_together`).
+    statements are left out until it is (:func:`_valid_together`).
     """
     candidates: list[list[list[str]]] = [[[] for _ in function] for function in units]
     accepted: list[list[str | None]] = [[None] * len(function) for function in units]
@@ -88,9 +89,9 @@ def checked_answers(
             break
         answers = translate([units[f][u] for f, u in pending], setting)
         for (f, u), answer in zip(pending, answers, strict=True):
-            candidates[f][u].append(answer)
-        for f, function in enumerate(units):
-            _accept_in_order(function, candidates[f], accepted[f])
+            candidates[f][u].append(answer)  # earlier candidates were judged in their round
+            if unit_agrees(units[f][u], answer):
+                accepted[f][u] = answer
     answers = [
         [
             a if a is not None else _fallback(unit, c)
@@ -132,15 +133,6 @@ def _valid_together(
     return answers
 
 
-def _accept_in_order(
-    units: Sequence[str], candidates: list[list[str]], accepted: list[str | None]
-) -> None:
-    """Accept, for each unit still open, the first candidate that agrees with it."""
-    for index, unit in enumerate(units):
-        if accepted[index] is None:
-            accepted[index] = next((c for c in candidates[index] if unit_agrees(unit, c)), None)
-
-
 def _fallback(unit: str, candidates: list[str]) -> str:
     """For a unit no answer of which agrees: of the strictly valid ones, the one whose atoms
     differ least from its Python's (the first on a tie), or nothing for a statement (left out,
@@ -151,10 +143,15 @@ def _fallback(unit: str, candidates: list[str]) -> str:
     return min(valid, key=lambda candidate: _distance(unit, candidate))
 
 
+def _piece(unit: str) -> str:
+    """The Python a unit translates: its lines under the ``def`` line, unindented."""
+    return textwrap.dedent(unit.split("\n", 1)[1]) if "\n" in unit else ""
+
+
 def _distance(unit: str, answer: str) -> int:
     """How many atoms a piece's answer has that its Python lacks, or lacks that it has."""
-    python = textwrap.dedent(unit.split("\n", 1)[1]) if "\n" in unit else ""
-    want, got = _python_atoms(python) or set(), _viba_atoms(statement_block(answer)) or set()
+    want = _python_atoms(_piece(unit)) or set()
+    got = _viba_atoms(statement_block(answer)) or set()
     return len(want ^ got)
 
 
@@ -169,21 +166,19 @@ def unit_agrees(unit: str, answer: str) -> bool:
     kind = unit_kind(unit)
     if kind == RESULT:
         return _result_agrees(unit, answer)
+    block = statement_block(answer)
     if kind == PARAMETER:
-        return _parameter_agrees(unit, statement_block(answer))
+        return _parameter_agrees(unit, block)
+    python = _piece(unit)
     if kind == LOOP:
-        python = textwrap.dedent(unit.split("\n", 1)[1]).split("\n", 1)[0]  # for ... :
-        line = statement_block(answer).split("\n", 1)[0]
-        return line.startswith("For[") and _python_atoms(python) == _viba_atoms(line)
+        header, line = python.split("\n", 1)[0], block.split("\n", 1)[0]  # for ...: / For[...]
+        return line.startswith("For[") and _python_atoms(header) == _viba_atoms(line)
     if kind == ARM:
-        python = textwrap.dedent(unit.split("\n", 1)[1])
-        arms = match_arms(statement_block(answer))
+        arms = match_arms(block)
         if arms is None or len(arms) != 1 or arms[0].startswith("_") == python.startswith("if "):
             return False
-        return _python_atoms(python) == _viba_atoms(statement_block(answer))
+        return _python_atoms(python) == _viba_atoms(block)
     if kind in (STATEMENT, BODY):
-        python = textwrap.dedent(unit.split("\n", 1)[1])
-        block = statement_block(answer)
         return _python_atoms(python) == _viba_atoms(block) and _declarations_agree(unit, block)
     return True
 
@@ -284,7 +279,7 @@ def _parameter_agrees(unit: str, block: str) -> bool:
     """``<- $v2 T``: the unit's parameter, the types of its annotation (a function type when it
     has none) and its default value."""
     function = _function(unit)
-    name = unit.split("\n", 1)[0].rsplit(" ", 1)[-1]
+    name = (unit_mark(unit) or "").rsplit(" ", 1)[-1]  # "parameter v2"
     match = re.fullmatch(r"<-\s*\$(\w+)(.*)\n", block, flags=re.S)
     if function is None or match is None or match.group(1) != name:
         return False

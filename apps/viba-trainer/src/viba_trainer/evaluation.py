@@ -193,11 +193,12 @@ def evaluate_files(
             )
         expected = [_read_reference(path) for path in references] if references else None
     experience_dir, run_config = resolve_experience(experience)
+    saved = run_config or TrainConfig()
     settings = replace(
-        run_config or TrainConfig(),
+        saved,
         backend=backend,
-        top_k=top_k if top_k is not None else (run_config or TrainConfig()).top_k,
-        keywords=keywords or (run_config or TrainConfig()).keywords,
+        top_k=top_k if top_k is not None else saved.top_k,
+        keywords=keywords or saved.keywords,
     )
     handler = make_handler(backend, cache=cache, max_tokens=settings.answer_tokens)
 

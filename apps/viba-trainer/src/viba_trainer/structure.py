@@ -7,8 +7,8 @@ shape instead: statement and expression kinds (``for``, ``if``, ``listcomp``, ``
 ``def``), operators, the builtins and methods it calls, its annotations, its arity, and whether it
 returns a local, a literal or a call; then, to rank functions of one shape, its tokens
 (``tok_v1``, ``tok_plus``, ``num_0``). A translation unit (:mod:`viba_trainer.units`) has every
-keyword prefixed with its kind (``header_for``, ``statement_for``), so that a header is never
-retrieved for a statement. Text that is not Python falls back to its
+keyword prefixed with its kind (``result_for``, ``statement_for``), so that a result unit is
+never retrieved for a statement. Text that is not Python falls back to its
 words, so experience rows of any content stay comparable.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from symtensor_autograd import LexicalKeywords, normalize_keywords
 
-from viba_trainer.units import unit_kind
+from viba_trainer.units import unit_kind, unit_mark
 
 _SKIPPED = (ast.Module, ast.Load, ast.Store, ast.Del, ast.Name, ast.arg, ast.arguments)
 
@@ -46,10 +46,8 @@ class PythonStructureKeywords:
         words = structure_words(tree) + token_words(text)
         kind = unit_kind(text)
         if kind:  # what the unit is about: "parameter v2" -> mark_v2
-            mark = text.split("\n", 1)[0].rsplit("  # ", 1)[1]
-            words += [
-                f"mark_{word}" for word in re.findall(r"\w+", mark)[1:]
-            ]  # units of different kinds share no keyword: never retrieved
+            words += [f"mark_{word}" for word in re.findall(r"\w+", unit_mark(text))[1:]]
+        # Units of different kinds share no keyword, so one is never retrieved for another.
         return normalize_keywords(f"{kind}_{word}" if kind else word for word in words)
 
 

@@ -191,14 +191,19 @@ def split_viba(text: str) -> list[str] | None:
     return [f"{name} :=\n" + textwrap.indent(part, "    ") for part in parts]
 
 
-def unit_kind(text: str) -> str | None:
-    """The kind (``result``, ``parameter``, ``statement``, ``loop``, ``body``) of a unit of
-    :func:`split_python`, or None for anything else."""
+def unit_mark(text: str) -> str | None:
+    """The mark on a unit's ``def`` line (``parameter v2``, ``statement, returns v3``), if any."""
     first = text.split("\n", 1)[0]
     if not first.startswith("def ") or "  # " not in first:
         return None
-    mark = first.rsplit("  # ", 1)[1]
-    return next((kind for kind in KINDS if mark.startswith(kind)), None)
+    return first.rsplit("  # ", 1)[1]
+
+
+def unit_kind(text: str) -> str | None:
+    """The kind (``result``, ``parameter``, ``statement``, ``loop``, ``body``, ``arm``) of a
+    unit of :func:`split_python`, or None for anything else."""
+    mark = unit_mark(text)
+    return next((kind for kind in KINDS if mark.startswith(kind)), None) if mark else None
 
 
 def unit_pairs(python: str, viba: str) -> list[UnitPair]:
@@ -327,7 +332,7 @@ def returned_local(function: ast.FunctionDef) -> str | None:
 
 def marked_return(unit: str) -> str | None:
     """The returned local a unit's mark names (``# statement, returns v3``), if any."""
-    mark = unit.split("\n", 1)[0]
+    mark = unit_mark(unit) or ""
     return mark.rsplit(", returns ", 1)[1].strip() if ", returns " in mark else None
 
 
