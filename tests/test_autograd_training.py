@@ -175,3 +175,34 @@ def test_a_larger_experience_keeps_the_free_rows_empty(tmp_path, rows):
         train_step(model, optimizer, inputs, expected)
     entries = read_experience(model.experience)
     assert sum(row.filled for row in entries) == 6
+
+
+def test_coefficients_follow_the_text_before_and_after_every_step(tmp_path):
+    """1 where an element holds text, 0 where it is empty: the store's rule, kept by StSGD."""
+    model, optimizer = new_model(tmp_path, rows=12)
+    inputs, expected = dataset(tmp_path)
+
+    def holds_text() -> list[float]:
+        return [1.0 if row.key else 0.0 for row in read_experience(model.experience)]
+
+    assert model.experience.detach().sum().item() == 0.0
+    for _ in range(2):
+        train_step(model, optimizer, inputs, expected)
+        coefficients = model.experience.detach()
+        assert coefficients[:, 1].tolist() == holds_text()
+        assert coefficients[:, 2].tolist() == holds_text()
+        assert coefficients[:, 0].tolist() == holds_text()  # the regenerated queries
+    assert int(coefficients.count_nonzero()) == 18  # 6 filled rows x (query, key, value)
+
+
+def test_the_storage_root_stays_flat_over_ten_iterations(tmp_path):
+    """Intermediates (outputs, diffs, views) are reclaimed once nothing refers to them."""
+    model, optimizer = new_model(tmp_path, rows=6)
+    inputs, expected = dataset(tmp_path)
+    counts = []
+    for _ in range(10):
+        train_step(model, optimizer, inputs, expected)
+        counts.append(sum(1 for _ in tmp_path.iterdir()))
+    # the experience and the two dataset tensors, plus at most one iteration's intermediates
+    assert max(counts) == min(counts), counts
+    assert counts[-1] <= 3 + 4, counts

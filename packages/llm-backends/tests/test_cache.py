@@ -65,7 +65,10 @@ def test_cache_key_is_the_sha256_of_the_canonical_request_json(tmp_path):
     import hashlib
 
     request = ChatRequest((ChatMessage("user", "hé"),), "m", 16, 0.0)
-    canonical = '{"max_tokens":16,"messages":[{"content":"hé","role":"user"}],"model":"m","temperature":0.0}'
+    canonical = (
+        '{"backend":"","max_tokens":16,"messages":[{"content":"hé","role":"user"}],'
+        '"model":"m","temperature":0.0}'
+    )
     assert request.canonical_json() == canonical
     assert request.cache_key() == hashlib.sha256(canonical.encode()).hexdigest()
     cache = ResponseCache(tmp_path)
@@ -105,3 +108,39 @@ def test_an_answer_that_does_not_fill_the_todo_is_not_cached(make_workspace, tmp
     assert not first.ok and second.ok
     assert backend.calls == 2 and handler.usage.cache_hits == 0
     assert (second.task.workspace / "f.py").read_text() == "filled\n"
+
+
+def test_two_scripted_lambdas_of_one_module_do_not_share_answers(make_workspace, tmp_path):
+    first = ScriptedBackend(lambda v, f: "first\n")
+    second = ScriptedBackend(lambda v, f: "second\n")
+    TaskHandler(first, cache_dir=tmp_path / "cache").run([fresh_task(make_workspace)])
+    [result] = TaskHandler(second, cache_dir=tmp_path / "cache").run([fresh_task(make_workspace)])
+    assert second.calls == 1
+    assert (result.task.workspace / "f.py").read_text() == "second\n"
+
+
+def test_two_scripted_tables_do_not_share_answers(make_workspace, tmp_path):
+    one = ScriptedBackend.from_table({"f.py": "one\n"})
+    two = ScriptedBackend.from_table({"f.py": "two\n"})
+    TaskHandler(one, cache_dir=tmp_path / "cache").run([fresh_task(make_workspace)])
+    [result] = TaskHandler(two, cache_dir=tmp_path / "cache").run([fresh_task(make_workspace)])
+    assert (result.task.workspace / "f.py").read_text() == "two\n"
+
+
+def test_temperature_zero_has_one_cache_key_in_every_spelling():
+    def request(temperature):
+        return ChatRequest((ChatMessage("user", "hi"),), "m", 16, temperature)
+
+    keys = {request(t).cache_key() for t in (0, 0.0, -0.0)}
+    assert len(keys) == 1
+    assert request(0.5).cache_key() not in keys
+
+
+def test_the_backend_is_part_of_the_cache_key():
+    def request(backend):
+        return ChatRequest((ChatMessage("user", "hi"),), "m", backend=backend)
+
+    assert (
+        request("openai:http://127.0.0.1:1").cache_key()
+        != request("openai:http://127.0.0.1:2").cache_key()
+    )

@@ -54,6 +54,9 @@ def test_paths_inside_the_workspace_are_allowed(jail):
         ("Write", {"file_path": "../escape.py"}),
         ("Read", {"file_path": "{root}/link_out.txt"}),
         ("Write", {"file_path": "/etc/passwd"}),
+        ("Read", {"file_path": "~/secret.txt"}),
+        ("Write", {"file_path": "~root/x.txt"}),
+        ("Write", {"file_path": "~nosuchuser/x.txt"}),
         ("Write", {"file_path": "{root}"}),
         ("Write", {}),
         ("Bash", {"command": "cat {tmp}/secret.txt"}),
@@ -79,6 +82,17 @@ def test_permission_callback_and_hook_agree_with_the_check(jail):
     assert denied.behavior == "deny" and "outside the workspace" in denied.message
     assert asyncio.run(hook({"tool_name": "Write", "tool_input": allow}, "t1", {})) == {}
     out = asyncio.run(hook({"tool_name": "Write", "tool_input": deny}, "t2", {}))
+    assert out["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_the_hook_alone_refuses_a_home_relative_path(jail, monkeypatch):
+    """Each layer is enough on its own: `~` is expanded (to a home outside the workspace)."""
+    root = os.path.realpath(jail)
+    monkeypatch.setenv("HOME", os.path.dirname(root))
+    hook = make_pre_tool_hook(root)
+    out = asyncio.run(
+        hook({"tool_name": "Read", "tool_input": {"file_path": "~/secret.txt"}}, "t", {})
+    )
     assert out["hookSpecificOutput"]["permissionDecision"] == "deny"
 
 

@@ -162,6 +162,25 @@ def test_retry_after_parsing():
     assert parse_retry_after(httpx.Headers({"retry-after-ms": "250"})) == 0.25
     assert parse_retry_after(httpx.Headers({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
     assert parse_retry_after(httpx.Headers({})) is None
+    for nonsense in ("soon", "", "12 parsecs", "Wed, 99 Foo"):
+        assert parse_retry_after(httpx.Headers({"Retry-After": nonsense})) is None
+
+
+def test_a_nonsense_retry_after_is_retried_like_no_hint(make_workspace):
+    with LoopbackChatServer(script=[(429, "soon"), (429, "soon")]) as server:
+        [result] = handler_for(server).run([one_task(make_workspace)])
+    assert result.ok and len(server.requests) == 3
+
+
+def test_two_servers_with_one_model_name_never_share_cached_answers(make_workspace, tmp_path):
+    cache = tmp_path / "cache"
+    with LoopbackChatServer() as first, LoopbackChatServer() as second:
+        handler_for(first, use_cache=True, cache_dir=cache).run([one_task(make_workspace)])
+        [answer] = handler_for(second, use_cache=True, cache_dir=cache).run(
+            [one_task(make_workspace)]
+        )
+    assert len(first.requests) == 1 and len(second.requests) == 1
+    assert answer.usage.cache_hits == 0
 
 
 def test_cached_second_run_makes_no_request(make_workspace, tmp_path):

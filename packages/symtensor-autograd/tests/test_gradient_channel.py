@@ -5,6 +5,7 @@ import torch
 from symtensor_autograd import (
     GradientChannel,
     GradientChannelError,
+    TextMerger,
     channel_of,
     read_texts,
     resolve_channel,
@@ -48,15 +49,24 @@ def test_two_gradients_for_one_value_combine_like_applying_both(make, channel):
     assert combined == unified_diff(
         "one\ntwo\nthree\nfour\nfive\nsix\nseven\n", "ONE\ntwo\nthree\nfour\nfive\nsix\nSEVEN\n"
     )
-    assert channel.combine_failures == 0
+    assert channel.take_events() == (0, [])
 
 
-def test_conflicting_second_gradient_is_dropped_and_counted(make, channel):
+def test_conflicting_gradients_are_both_kept_side_by_side_and_counted(make, channel):
     value = make(["x\n"])
     channel.send(value, diffs_for(value, ["y\n"]))
     channel.send(value, diffs_for(value, ["z\n"]))  # cannot apply on top of x -> y
-    assert read_texts(channel.receive(value)) == [unified_diff("x\n", "y\n")]
-    assert channel.combine_failures == 1
+    merged = TextMerger().join(["y\n", "z\n"])
+    assert read_texts(channel.receive(value)) == [unified_diff("x\n", merged)]
+    assert channel.take_events() == (1, [])
+    assert channel.take_events() == (0, [])  # read and reset
+
+
+def test_a_gradient_computed_against_other_text_is_refused(make, channel):
+    value = make(["x\n"])
+    channel.send(value, diffs_for(value, ["y\n"]), base=["x\n"])
+    with pytest.raises(GradientChannelError, match="edited between forward and backward"):
+        channel.send(value, diffs_for(value, ["z\n"]), base=["w\n"])
 
 
 def test_gradient_of_the_wrong_shape_is_refused(make, channel):

@@ -6,12 +6,14 @@ from symtensor_autograd import (
     LexicalKeywords,
     LlmKeywords,
     StSGD,
+    is_experience,
     make_experience,
+    mark_experience,
     read_texts,
     stamp,
     text_tensor,
 )
-from symtensor_store import unified_diff
+from symtensor_store import make_tensor, unified_diff
 from torch import nn
 
 
@@ -20,7 +22,7 @@ def experience_parameter(root, rows, channel):
     tensor = make_experience(rows, root, dtype=torch.float64)
     parameter = nn.Parameter(tensor.detach())
     parameter.st_root, parameter.st_uid = tensor.st_root, tensor.st_uid
-    return stamp(parameter, channel)
+    return stamp(mark_experience(parameter), channel)
 
 
 def give_gradient(parameter, channel, new_rows, numeric):
@@ -202,3 +204,19 @@ def test_a_patch_that_applies_only_with_fuzz_is_committed_and_counted_as_fuzzed(
     assert read_texts(p)[2] == value.replace("line 4\n", "LINE FOUR\n")
     report = optimizer.last_report
     assert (report.fuzzed, report.applied, report.rejected, report.rows_updated) == (1, 0, 0, 1)
+
+
+def test_a_three_column_parameter_that_is_not_an_experience_is_patched_element_wise(root, channel):
+    """A [1, 3] tensor is an experience only when marked: no query regeneration, no row rule."""
+    tensor = make_tensor([["a\n", "b\n", "c\n"]], root, dtype=torch.float64)
+    p = stamp(nn.Parameter(tensor.detach()), channel)
+    p.st_root, p.st_uid = tensor.st_root, tensor.st_uid
+    give_gradient(p, channel, [("A\n", None, None)], [[1, 0, 0]])
+    StSGD([p], lr=1.0).step()
+    assert read_texts(p) == ["A\n", "b\n", "c\n"]
+    assert p.tolist() == [[1.0, 1.0, 1.0]]
+
+
+def test_make_experience_and_the_module_mark_their_tensor(root):
+    assert is_experience(make_experience(2, root))
+    assert not is_experience(make_tensor([["", "", ""]], root))

@@ -88,3 +88,28 @@ def test_fork_numeric_gradient_matches_finite_differences(make, channel):
 def test_fork_needs_at_least_one_output(make, channel):
     with pytest.raises(ValueError, match="n >= 1"):
         fork(make(["a"]), 0, channel=channel)
+
+
+def test_registered_slicers_and_fork_carry_both_gradients(make, channel):
+    """The seed's `t.st_view_slicer[...]`, `t.st_value_slicer[...]`, `t.st_fork(n)` with autograd."""
+    from symtensor_autograd import register_tensor_ops, stamp
+    from symtensor_store import unregister_tensor_ops
+
+    register_tensor_ops()
+    try:
+        x = stamp(make([["a\n", "b\n"], ["c\n", "d\n"]], grad=True), channel)
+        row = x.st_view_slicer[0, :]  # a, b
+        column = x.st_value_slicer[:, 1]  # b, d
+        left, right = row.st_fork(2)
+        loss = (
+            edit_distance_ratio(left, make(["A\n", "b\n"]))
+            + edit_distance_ratio(right, make(["a\n", "b\n"]))
+            + edit_distance_ratio(column, make(["b\n", "D\n"]))
+        )
+        loss.sum().backward()
+        assert x.grad.tolist() == [[0.5, 0.0], [0.0, 0.5]]  # ratio 1/2 where a text is wrong
+        diffs = read_texts(channel.text_grad(x))
+        assert diffs == [unified_diff("a\n", "A\n"), "", "", unified_diff("d\n", "D\n")]
+        assert x.st_pack() == [["a\n", "b\n"], ["c\n", "d\n"]]  # the store's methods too
+    finally:
+        unregister_tensor_ops()

@@ -35,7 +35,9 @@ class RequestContext:
 class ChatRequest:
     """A chat completion request: messages, model, max_tokens, temperature, stop sequences.
 
-    Generation ends before the first of the ``stop`` strings (none by default).
+    Generation ends before the first of the ``stop`` strings (none by default). ``backend`` names
+    who answers (the backend's ``cache_identity``: e.g. the server's URL), so that two servers
+    serving a model of the same name never share cached answers.
     """
 
     messages: tuple[ChatMessage, ...]
@@ -44,14 +46,20 @@ class ChatRequest:
     temperature: float = 0.0
     context: RequestContext | None = field(default=None, compare=False, repr=False)
     stop: tuple[str, ...] = ()
+    backend: str = ""
 
     def canonical_json(self) -> str:
-        """The request as JSON with sorted keys and no whitespace: equal requests, equal text."""
+        """The request as JSON with sorted keys and no whitespace: equal requests, equal text.
+
+        Everything that changes an answer is in it; numbers in one form (0, 0.0 and -0.0 are
+        one temperature).
+        """
         payload = {
             "messages": [{"role": m.role, "content": m.content} for m in self.messages],
             "model": self.model,
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
+            "max_tokens": int(self.max_tokens),
+            "temperature": float(self.temperature) + 0.0,  # + 0.0 turns -0.0 into 0.0
+            "backend": self.backend,
         }
         if self.stop:  # absent when unused, so requests without stops keep their cache keys
             payload["stop"] = list(self.stop)

@@ -157,7 +157,13 @@ class TaskHandler:
         context = RequestContext(view, todo_file)
         messages = build_messages(view, todo_file)
         request = ChatRequest(
-            messages, self.backend.model, self.max_tokens, self.temperature, context, self.stop
+            messages,
+            self.backend.model,
+            self.max_tokens,
+            self.temperature,
+            context,
+            self.stop,
+            cache_identity(self.backend),
         )
         return await self._complete(run, request, todo_file)
 
@@ -272,6 +278,17 @@ class TaskHandler:
             cost_usd=usage.cost_usd,
             error=None if error is None else f"{type(error).__name__}: {error}",
         )
+
+
+def cache_identity(backend: Any) -> str:
+    """Who answers, for the cache key: the backend's ``cache_identity`` (its server URL, model
+    file, scripted function...), else its name and class."""
+    identity = getattr(backend, "cache_identity", None)
+    if identity:
+        return str(identity)
+    return (
+        f"{getattr(backend, 'name', '?')}:{type(backend).__module__}.{type(backend).__qualname__}"
+    )
 
 
 def _usable_folder(folder: Path, what: str) -> Path:

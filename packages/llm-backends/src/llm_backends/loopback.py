@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Action = tuple[int, float | None] | str
+Action = tuple[int, float | str | None] | str
 
 
 def default_reply(request: dict[str, Any]) -> str:
@@ -26,6 +26,11 @@ def default_reply(request: dict[str, Any]) -> str:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # the default backlog of 5 drops bursts of concurrent connects
+
+
+def _header(retry_after: float | str) -> str:
+    """A Retry-After value: seconds, or a string sent as is (to test malformed hints)."""
+    return retry_after if isinstance(retry_after, str) else f"{retry_after:g}"
 
 
 class LoopbackChatServer:
@@ -91,7 +96,7 @@ class LoopbackChatServer:
                     time.sleep(server.latency_s)
                 if isinstance(action, tuple):
                     status, retry_after = action
-                    headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
+                    headers = {} if retry_after is None else {"Retry-After": _header(retry_after)}
                     self._send(
                         status,
                         {"error": {"message": f"scripted {status}", "type": "scripted"}},

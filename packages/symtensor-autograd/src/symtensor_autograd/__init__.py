@@ -28,8 +28,10 @@ from symtensor_autograd.experience import (
     ExperienceEntry,
     Retrieval,
     check_experience,
+    is_experience,
     jaccard_similarity,
     make_experience,
+    mark_experience,
     read_experience,
     retrieve,
 )
@@ -74,6 +76,7 @@ from symtensor_autograd.llm_runner import FileTask, LlmRunner
 from symtensor_autograd.modules import StMoeModule, WithDenseView
 from symtensor_autograd.optimizer import StepReport, StSGD
 from symtensor_autograd.prompts import StMoePrompts
+from symtensor_autograd.tensor_ops import register_tensor_ops
 from symtensor_autograd.texts import TensorRef, read_texts, text_tensor, write_texts
 
 __all__ = [
@@ -120,14 +123,17 @@ __all__ = [
     "edit_distance_ratio",
     "fork",
     "format_keywords",
+    "is_experience",
     "jaccard_similarity",
     "levenshtein_distance",
     "make_experience",
+    "mark_experience",
     "merge",
     "normalize_keywords",
     "parse_keyword_text",
     "read_experience",
     "read_texts",
+    "register_tensor_ops",
     "resolve_channel",
     "retrieve",
     "slice_attention",

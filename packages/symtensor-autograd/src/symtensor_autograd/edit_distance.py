@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import torch
 
-from symtensor_autograd.errors import LossShapeError
-from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel
+from symtensor_autograd.errors import GradientChannelError, LossShapeError
+from symtensor_autograd.gradient_channel import GradientChannel, channel_of, resolve_channel
 from symtensor_autograd.texts import (
     read_texts,
     require_same_root,
     require_symbolic,
     text_tensor,
+    unchanged_texts,
     unified_diff,
 )
 
@@ -75,34 +76,33 @@ class EditDistanceRatio(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, actual, expected, channel):  # noqa: D102
-        actual_texts = [text or "" for text in read_texts(actual)]
-        expected_texts = [text or "" for text in read_texts(expected)]
+        actual_texts = tuple(read_texts(actual))
+        expected_texts = tuple(read_texts(expected))
         ratios = [
-            text_edit_distance_ratio(a, e)
+            text_edit_distance_ratio(a or "", e or "")
             for a, e in zip(actual_texts, expected_texts, strict=True)
         ]
         ratio = torch.tensor(ratios, dtype=torch.float32).reshape(actual.shape)
-        ctx.save_for_backward(ratio)
-        ctx.actual, ctx.expected, ctx.channel = actual, expected, channel
+        ctx.save_for_backward(ratio, actual, expected)
+        ctx.texts, ctx.channel = (actual_texts, expected_texts), channel
         return ratio.clone()
 
     @staticmethod
     def backward(ctx, grad_loss):  # noqa: D102
-        (ratio,) = ctx.saved_tensors
+        ratio, actual, expected = ctx.saved_tensors
         if ctx.needs_input_grad[0]:
-            diffs = text_diff_tensor(ctx.actual, ctx.expected)
-            ctx.channel.send(ctx.actual, diffs)
-        grad_actual = (grad_loss * ratio).to(ctx.actual.dtype)
+            actual_texts = unchanged_texts(actual, ctx.texts[0], "the loss's actual")
+            expected_texts = unchanged_texts(expected, ctx.texts[1], "the loss's expected")
+            diffs = [
+                unified_diff(a or "", e or "")
+                for a, e in zip(actual_texts, expected_texts, strict=True)
+            ]
+            diff_tensor = text_tensor(
+                diffs, actual.shape, actual.st_root, dtype=actual.dtype, temporary=True
+            )
+            channel_of(actual, ctx.channel).send(actual, diff_tensor, base=actual_texts)
+        grad_actual = (grad_loss * ratio).to(actual.dtype)
         return grad_actual, None, None
-
-
-def text_diff_tensor(actual: torch.Tensor, expected: torch.Tensor) -> torch.Tensor:
-    """Symbolic tensor of unified diffs turning each ``actual`` element into the ``expected`` one."""
-    diffs = [
-        unified_diff(a or "", e or "")
-        for a, e in zip(read_texts(actual), read_texts(expected), strict=True)
-    ]
-    return text_tensor(diffs, actual.shape, actual.st_root, dtype=actual.dtype)
 
 
 def edit_distance_ratio(
@@ -111,7 +111,8 @@ def edit_distance_ratio(
     """Per-element Levenshtein edit distance ratio (float32, shape of ``actual``).
 
     ``channel`` carries the text gradient (the diff to ``expected``) back to whoever produced
-    ``actual``; by default the channel ``actual`` came out of (``actual.st_channel``).
+    ``actual``; by default the channel ``actual`` came out of (``actual.st_channel``). A channel
+    other than that one is refused: the producer would never receive the diff.
     """
     require_symbolic(actual, "actual")
     require_symbolic(expected, "expected")
@@ -121,4 +122,10 @@ def edit_distance_ratio(
             f"{list(actual.shape)} and {list(expected.shape)}"
         )
     require_same_root("edit_distance_ratio", actual=actual, expected=expected)
+    stamped = getattr(actual, "st_channel", None)
+    if channel is not None and stamped is not None and stamped is not channel:
+        raise GradientChannelError(
+            f"edit_distance_ratio: actual came out of {stamped!r} but channel={channel!r} was "
+            "given; its producer listens on its own channel, so leave channel out"
+        )
     return EditDistanceRatio.apply(actual, expected, resolve_channel(channel, actual))

@@ -4,6 +4,11 @@ It is the learnable weight of ``st_moe``: the query column holds keywords (one p
 retrieval matches by Jaccard similarity, the key column a source-domain example (e.g. Python),
 the value column its target-domain counterpart (e.g. Viba). It starts empty and is written only
 by the optimizer.
+
+A tensor is an experience because it is marked as one (:func:`mark_experience`; done by
+:func:`make_experience`, ``StMoeModule.load_experience`` and ``st_moe`` for its argument), not
+because of its shape: ``StSGD`` patches experience rows all-or-nothing and regenerates their
+queries, and treats every other symbolic parameter element by element.
 """
 
 from __future__ import annotations
@@ -49,6 +54,18 @@ def check_experience(experience: object) -> None:
         )
 
 
+def mark_experience(experience: torch.Tensor) -> torch.Tensor:
+    """Mark symbolic [N, 3] ``experience`` as an experience table (checked); returns it."""
+    check_experience(experience)
+    experience.st_experience = True
+    return experience
+
+
+def is_experience(t: object) -> bool:
+    """True for a tensor marked by :func:`mark_experience`."""
+    return bool(getattr(t, "st_experience", False))
+
+
 def make_experience(
     rows: int | Sequence[tuple[str, str, str]],
     root: Path | str,
@@ -63,7 +80,7 @@ def make_experience(
     texts = [text for row in rows for text in row]
     if len(texts) != 3 * len(rows) or not rows:
         raise ExperienceShapeError("experience rows must be non-empty (query, key, value) triples")
-    return text_tensor(texts, (len(rows), 3), root, dtype=dtype)
+    return mark_experience(text_tensor(texts, (len(rows), 3), root, dtype=dtype))
 
 
 def read_experience(experience: torch.Tensor) -> list[ExperienceEntry]:

@@ -17,8 +17,15 @@ owned by one model, that every Function of this package is handed explicitly:
    top of its backward. Autograd runs backward in reverse topological order, so every consumer
    of ``y`` has sent by then. Two consumers' diffs for one value are combined (the value's text
    patched with the first, then the second, and diffed again), as autograd sums numeric grads.
+   Diffs that conflict are kept side by side (:class:`~symtensor_autograd.texts.CombinedDiff`)
+   and counted in ``conflicts``.
 4. **Leaves.** Nothing receives a leaf's text gradient during backward: it waits in the channel
    until the optimizer reads it (``channel.text_grad(param)``) and ``zero_grad`` clears it.
+
+Nothing is lost silently. A diff that cannot be routed (e.g. it rewrites the markers ``merge``
+put between parts) is recorded in ``dropped`` with the reason; ``StSGD`` reports conflicts and
+drops in its ``StepReport`` and refuses to step while a text gradient waits on an intermediate
+value that no backward received (``undelivered``: e.g. a value re-stamped with another channel).
 
 Entries are keyed by the value's storage identity ``(resolved st_root, st_uid)``. A channel is
 guarded by a lock and holds no process-wide state, so two models, each with its own channel,
@@ -28,6 +35,7 @@ train side by side in one process or in two threads without seeing each other's 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,10 +51,12 @@ _Key = tuple[str, str]
 
 @dataclass(frozen=True)
 class TextGradient:
-    """The text gradient of one value: ``diffs`` has the value's shape, one unified diff each."""
+    """The text gradient of one value: ``diffs`` has the value's shape, one unified diff each,
+    computed against ``base`` (the value's texts as forward saw them)."""
 
     value: torch.Tensor
     diffs: torch.Tensor
+    base: tuple[str | None, ...]
 
 
 def _key(value: torch.Tensor) -> _Key:
@@ -56,15 +66,18 @@ def _key(value: torch.Tensor) -> _Key:
 class GradientChannel:
     """Carries text gradients (diff tensors) between the backward calls of one model's Functions.
 
-    ``combine_failures`` counts elements where a second diff for the same value could not be
-    applied on top of the first (that diff is then dropped; the first one is kept).
+    ``conflicts`` counts elements where a diff could not be applied on top of the others sent
+    for the same element (both versions are then kept, see ``CombinedDiff``); ``dropped`` lists,
+    with the reason, the text gradients that could not be routed to an input.
+    :meth:`take_events` reads and resets both.
     """
 
     def __init__(self, name: str = "") -> None:
         self.name = name
         self._lock = threading.Lock()
         self._entries: dict[_Key, TextGradient] = {}
-        self.combine_failures = 0
+        self.conflicts = 0
+        self.dropped: list[str] = []
 
     def __repr__(self) -> str:
         return f"GradientChannel({self.name!r}, {len(self)} pending)"
@@ -77,8 +90,19 @@ class GradientChannel:
         with self._lock:
             return _key(value) in self._entries
 
-    def send(self, value: torch.Tensor, diffs: torch.Tensor) -> None:
-        """Add ``diffs`` (one unified diff per element of ``value``) to ``value``'s text gradient."""
+    def send(
+        self,
+        value: torch.Tensor,
+        diffs: torch.Tensor,
+        *,
+        base: Sequence[str | None] | None = None,
+        conflicts: int = 0,
+    ) -> None:
+        """Add ``diffs`` (one unified diff per element of ``value``) to ``value``'s text gradient.
+
+        ``base`` is the text of ``value`` the diffs were computed against (default: its text
+        now); ``conflicts`` the conflicts the sender already merged while combining them.
+        """
         if not hasattr(value, "st_uid") or not hasattr(diffs, "st_uid"):
             raise GradientChannelError("send() needs a symbolic value and a symbolic diff tensor")
         if tuple(diffs.shape) != tuple(value.shape):
@@ -86,12 +110,40 @@ class GradientChannel:
                 f"text gradient of shape {list(diffs.shape)} sent for a value of shape "
                 f"{list(value.shape)} (tensor {value.st_uid})"
             )
+        base = tuple(read_texts(value) if base is None else base)
         key = _key(value)
         with self._lock:
             previous = self._entries.get(key)
             if previous is not None:
-                diffs = self._combine(value, previous.diffs, diffs)
-            self._entries[key] = TextGradient(value, diffs)
+                if previous.base != base:
+                    raise GradientChannelError(
+                        f"two text gradients for tensor {value.st_uid} were computed against "
+                        "different texts: it was edited between forward and backward"
+                    )
+                diffs = self._combine(value, base, previous.diffs, diffs)
+            self.conflicts += conflicts
+            self._entries[key] = TextGradient(value, diffs, base)
+
+    def drop(self, reason: str) -> None:
+        """Record a text gradient that could not be delivered (reported, never silent)."""
+        with self._lock:
+            self.dropped.append(reason)
+
+    def take_events(self) -> tuple[int, list[str]]:
+        """``(conflicts, dropped)`` since the last call, and reset them."""
+        with self._lock:
+            events = (self.conflicts, self.dropped)
+            self.conflicts, self.dropped = 0, []
+        return events
+
+    def undelivered(self) -> list[TextGradient]:
+        """Text gradients waiting on intermediate values (not leaves): nothing will receive them.
+
+        After a backward pass this is empty unless a value was re-stamped with another channel
+        or its producer's backward did not run.
+        """
+        with self._lock:
+            return [entry for entry in self._entries.values() if entry.value.grad_fn is not None]
 
     def receive(self, value: torch.Tensor) -> torch.Tensor | None:
         """Take (and forget) the text gradient of an intermediate ``value``; None if none was sent."""
@@ -115,24 +167,33 @@ class GradientChannel:
                     self._entries.pop(_key(value), None)
 
     def _combine(
-        self, value: torch.Tensor, first: torch.Tensor, second: torch.Tensor
+        self,
+        value: torch.Tensor,
+        base: Sequence[str | None],
+        first: torch.Tensor,
+        second: torch.Tensor,
     ) -> torch.Tensor:
-        """One diff per element equivalent to applying ``first`` and then ``second`` to ``value``."""
+        """One diff per element equivalent to applying ``first`` and then ``second`` to ``base``."""
         combined = []
-        for base, a, b in zip(
-            read_texts(value), read_texts(first), read_texts(second), strict=True
-        ):
-            both = combine_diffs(base or "", [a or "", b or ""])
-            if both is None:
-                self.combine_failures += 1
-                both = a or ""
-            combined.append(both)
-        result = text_tensor(combined, value.shape, first.st_root, dtype=first.dtype)
-        return result
+        for text, a, b in zip(base, read_texts(first), read_texts(second), strict=True):
+            both = combine_diffs(text or "", [a or "", b or ""])
+            self.conflicts += both.conflicts
+            combined.append(both.diff)
+        return text_tensor(combined, value.shape, first.st_root, dtype=first.dtype, temporary=True)
 
 
 def stamp(tensor: torch.Tensor, channel: GradientChannel) -> torch.Tensor:
-    """Mark ``tensor`` as a value whose text gradient lives on ``channel``; returns it."""
+    """Mark ``tensor`` as a value whose text gradient lives on ``channel``; returns it.
+
+    A Function's output keeps the channel it was made on: its producer's backward receives
+    there, so a different stamp would strand its text gradient (GradientChannelError).
+    """
+    current = getattr(tensor, "st_channel", None)
+    if tensor.grad_fn is not None and current is not None and current is not channel:
+        raise GradientChannelError(
+            f"tensor {getattr(tensor, 'st_uid', '?')} came out of {current!r}, where its "
+            f"producer listens for its text gradient; it cannot be re-stamped with {channel!r}"
+        )
     tensor.st_channel = channel
     return tensor
 

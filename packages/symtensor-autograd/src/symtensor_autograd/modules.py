@@ -10,7 +10,7 @@ from llm_backends import TaskHandler, Usage
 from torch import nn
 
 from symtensor_autograd.errors import CheckpointError
-from symtensor_autograd.experience import check_experience
+from symtensor_autograd.experience import check_experience, mark_experience
 from symtensor_autograd.functions.sparse import with_dense_view
 from symtensor_autograd.functions.st_moe import st_moe
 from symtensor_autograd.gradient_channel import GradientChannel, stamp
@@ -102,7 +102,7 @@ class StMoeModule(nn.Module):
         parameter = nn.Parameter(experience.detach(), requires_grad=True)
         parameter.st_root, parameter.st_uid = experience.st_root, experience.st_uid
         parameter.st_keywords = self.keywords
-        self.experience = stamp(parameter, self.gradient_channel)
+        self.experience = stamp(mark_experience(parameter), self.gradient_channel)
         return self.experience
 
     def forward(self, input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

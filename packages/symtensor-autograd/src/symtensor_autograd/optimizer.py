@@ -2,32 +2,41 @@
 
 For each parameter with a gradient:
 
-* numeric channel: ``p = (1 - lr) * p + lr * g``
-* symbolic channel (symbolic parameters): the text gradient waiting on the parameter's
+* plain parameters, numeric channel: ``p = (1 - lr) * p + lr * g``
+* symbolic parameters, text channel: the text gradient waiting on the parameter's
   GradientChannel is patched into its text (in-process patch, fuzz 3, cold start for empty
-  elements) only where the numeric gradient is nonzero; in append-only mode also only where the
-  row (or, for a non-experience tensor, the element) holds no text yet. Experience rows are
+  elements) only where the numeric gradient is nonzero (the gradient says *where*, the diff
+  *what*); in append-only mode also only where the row (or, for a non-experience tensor, the
+  element) holds no text yet. Experience rows (tensors marked by ``mark_experience``) are
   patched all-or-nothing: if the key or the value of a row is rejected, the row stays as it was.
   Then every patched experience row gets its query regenerated: the keywords of its key and
   value, sorted and deduplicated.
 
-The outcome of the last step is in ``last_report`` (applied / fuzzed / rejected / skipped
-elements, rows updated and rolled back, LLM calls spent regenerating queries).
+**Coefficient rule.** A symbolic parameter's coefficients follow the store's rule before and
+after every step: 1 where the element holds text, 0 where it is empty or none. The step writes
+them from the patched texts rather than mixing in the gradient, which for text only marks the
+elements to patch.
+
+Nothing is skipped silently: ``last_report`` counts applied / fuzzed / rejected / skipped
+elements, rows updated and rolled back, LLM calls spent regenerating queries, and the gradient
+channel's events since the last step (conflicting diffs merged side by side, diffs dropped with
+the reason). A step refuses to run while text gradients wait on intermediate values that no
+backward received (``GradientChannel.undelivered``).
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from symtensor_store import PatchStatus, is_symbolic, patch_tensor, slice_tensor
 
-from symtensor_autograd.errors import CheckpointError
-from symtensor_autograd.experience import KEY, QUERY, VALUE
+from symtensor_autograd.errors import CheckpointError, GradientChannelError
+from symtensor_autograd.experience import KEY, QUERY, VALUE, is_experience
 from symtensor_autograd.gradient_channel import GradientChannel
 from symtensor_autograd.keywords import KeywordExtractor, LexicalKeywords, format_keywords
 from symtensor_autograd.texts import read_texts, write_texts
@@ -44,12 +53,15 @@ class StepReport:
     rows_updated: int = 0
     rows_rolled_back: int = 0
     llm_calls: int = 0
+    conflicts: int = 0
+    dropped: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (
             f"applied={self.applied} fuzzed={self.fuzzed} rejected={self.rejected} "
             f"skipped={self.skipped} rows_updated={self.rows_updated} "
-            f"rows_rolled_back={self.rows_rolled_back} llm_calls={self.llm_calls}"
+            f"rows_rolled_back={self.rows_rolled_back} llm_calls={self.llm_calls} "
+            f"conflicts={self.conflicts} dropped={len(self.dropped)}"
         )
 
 
@@ -105,25 +117,43 @@ class StSGD(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         report = StepReport()
+        channels = self._channels()
+        for channel in channels:
+            _refuse_undelivered(channel)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 if is_symbolic(p):
                     self._symbolic_step(p, group, report)
-                p.mul_(1 - group["lr"]).add_(p.grad.to(p.dtype), alpha=group["lr"])
+                    p.copy_(_text_mask(p))
+                else:
+                    p.mul_(1 - group["lr"]).add_(p.grad.to(p.dtype), alpha=group["lr"])
+        for channel in channels:
+            conflicts, dropped = channel.take_events()
+            report.conflicts += conflicts
+            report.dropped.extend(dropped)
         self.last_report = report
         return loss
+
+    def _channels(self) -> list[GradientChannel]:
+        """The channels the symbolic parameters' text gradients wait on (each once)."""
+        found: dict[int, GradientChannel] = {}
+        for p in self._all_params():
+            channel = self._channel_of(p) if is_symbolic(p) else None
+            if channel is not None:
+                found.setdefault(id(channel), channel)
+        return list(found.values())
 
     def _symbolic_step(self, p: torch.Tensor, group: dict[str, Any], report: StepReport) -> None:
         channel = self._channel_of(p)
         diffs = None if channel is None else channel.text_grad(p)
         if diffs is None:
             return
-        is_experience = p.dim() == 2 and p.shape[1] == 3
+        experience = is_experience(p)
         mask = p.grad != 0
         if group["append_only"]:
-            mask &= ~_holds_text(read_texts(p), p.shape, is_experience)
+            mask &= ~_holds_text(read_texts(p), p.shape, experience)
         diff_texts = read_texts(diffs)
         report.skipped += sum(
             bool(d and d.strip()) and not m
@@ -131,7 +161,7 @@ class StSGD(torch.optim.Optimizer):
         )
         work = slice_tensor(p, Ellipsis)  # patch a copy, commit what may be committed
         try:
-            self._patch_and_commit(p, work, diffs, mask, group, report, is_experience)
+            self._patch_and_commit(p, work, diffs, mask, group, report, experience)
         finally:
             shutil.rmtree(Path(work.st_root) / work.st_uid, ignore_errors=True)
 
@@ -188,13 +218,12 @@ class StSGD(torch.optim.Optimizer):
         )
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Zero the numeric gradients and forget the text gradients of these parameters."""
+        """Zero the numeric gradients; forget the text gradients of these parameters and any
+        left stranded on intermediate values of their channels."""
         super().zero_grad(set_to_none=set_to_none)
-        for group in self.param_groups:
-            for p in group["params"]:
-                channel = self._channel_of(p) if is_symbolic(p) else None
-                if channel is not None:
-                    channel.clear([p])
+        for channel in self._channels():
+            stranded = [entry.value for entry in channel.undelivered()]
+            channel.clear(stranded + [p for p in self._all_params() if is_symbolic(p)])
 
     def state_dict(self) -> dict[str, Any]:
         """The usual optimizer state plus the text of every symbolic parameter (by position)."""
@@ -228,6 +257,23 @@ class StSGD(torch.optim.Optimizer):
 
     def _all_params(self) -> list[torch.Tensor]:
         return [p for group in self.param_groups for p in group["params"]]
+
+
+def _refuse_undelivered(channel: GradientChannel) -> None:
+    """GradientChannelError when text gradients wait on values no backward will receive."""
+    stranded = channel.undelivered()
+    if stranded:
+        uids = ", ".join(entry.value.st_uid for entry in stranded[:3])
+        raise GradientChannelError(
+            f"{len(stranded)} text gradient(s) on {channel!r} were sent to intermediate values "
+            f"that no backward received (tensor {uids}): was a value re-stamped with another "
+            "channel, or backward run on part of the graph? zero_grad() discards them"
+        )
+
+
+def _text_mask(p: torch.Tensor) -> torch.Tensor:
+    """The store's coefficient rule for ``p``: 1 where an element holds text, 0 elsewhere."""
+    return torch.tensor([bool(t) for t in read_texts(p)], dtype=p.dtype).reshape(p.shape)
 
 
 def _holds_text(texts: list[str | None], shape: torch.Size, is_experience: bool) -> torch.Tensor:

@@ -31,16 +31,18 @@ from symtensor_store.tensor import (
     empty_tensor_like,
     file_paths,
     is_symbolic,
+    keep_alive,
     make_none_tensor,
     make_tensor,
     none_tensor_like,
     read_element,
+    reclaim_when_collected,
     storage_dir,
     todo_tensor_like,
     write_element,
 )
 from symtensor_store.tensor_diff import PatchReport, cold_start_text, diff_tensor, patch_tensor
-from symtensor_store.tensor_ops import register_tensor_ops, unregister_tensor_ops
+from symtensor_store.tensor_ops import Slicer, register_tensor_ops, unregister_tensor_ops
 from symtensor_store.unified_diff import unified_diff
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "PatchResult",
     "PatchStatus",
     "ShapeMismatchError",
+    "Slicer",
     "StorageError",
     "SymbolicTensorError",
     "apply_patch",
@@ -66,6 +69,7 @@ __all__ = [
     "file_paths",
     "gather",
     "is_symbolic",
+    "keep_alive",
     "link_to_element",
     "load_tensor",
     "make_none_tensor",
@@ -74,6 +78,7 @@ __all__ = [
     "pack_tensor",
     "patch_tensor",
     "read_element",
+    "reclaim_when_collected",
     "register_tensor_ops",
     "select_flat_indices",
     "slice_tensor",

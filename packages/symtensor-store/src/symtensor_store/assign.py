@@ -7,7 +7,7 @@ import torch
 from symtensor_store import layout
 from symtensor_store.errors import ShapeMismatchError
 from symtensor_store.indexing import link_to_element
-from symtensor_store.tensor import require_symbolic
+from symtensor_store.tensor import keep_alive, require_symbolic
 
 
 def _check_same_shape(dst: torch.Tensor, src: torch.Tensor) -> None:
@@ -48,4 +48,4 @@ def assign_view(dst: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
         )
     with torch.no_grad():
         dst.data.copy_(src.detach())
-    return dst
+    return keep_alive(dst, src)

@@ -11,7 +11,7 @@ import torch
 
 from symtensor_store import layout
 from symtensor_store.errors import ElementIndexError
-from symtensor_store.tensor import make_none_tensor, require_symbolic
+from symtensor_store.tensor import keep_alive, make_none_tensor, require_symbolic
 
 
 def _normalize_index(index: Any) -> Any:
@@ -46,7 +46,7 @@ def select_flat_indices(shape: tuple[int, ...], index: Any) -> np.ndarray:
 def gather(t: torch.Tensor, flat_indices: np.ndarray, *, view: bool) -> torch.Tensor:
     """New symbolic tensor of shape `flat_indices.shape` whose element k is element
     `flat_indices[k]` of `t`: a symbolic link to it (`view=True`) or a copy of its text.
-    Coefficients of the selected elements are carried over.
+    Coefficients of the selected elements are carried over. A view keeps `t` alive.
     """
     require_symbolic(t)
     source_coefficients = t.detach().reshape(-1)
@@ -62,7 +62,7 @@ def gather(t: torch.Tensor, flat_indices: np.ndarray, *, view: bool) -> torch.Te
             layout.copy_element(source_path, target_path)
     with torch.no_grad():
         result.copy_(coefficients)
-    return result
+    return keep_alive(result, t) if view else result
 
 
 def link_to_element(link: Path, element: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -101,6 +102,11 @@ def atomic_symlink(link: Path, points_to: str | Path) -> None:
         os.replace(tmp, link)
     except OSError as error:
         raise StorageError(f"{link}: cannot link element ({error.strerror or error})") from error
+
+
+def remove_tensor_dir(root: Path, uid: str) -> None:
+    """Delete the folder of tensor `uid` under `root` (shape and storage); nothing if it is gone."""
+    shutil.rmtree(tensor_dir(root, uid), ignore_errors=True)
 
 
 def remove_element(path: Path) -> None:

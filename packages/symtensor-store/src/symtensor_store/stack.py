@@ -10,7 +10,7 @@ import torch
 from symtensor_store import layout
 from symtensor_store.errors import ShapeMismatchError
 from symtensor_store.indexing import link_to_element
-from symtensor_store.tensor import make_none_tensor, require_symbolic
+from symtensor_store.tensor import keep_alive, make_none_tensor, require_symbolic
 
 
 def stack_tensors(
@@ -60,4 +60,4 @@ def stack_tensors(
             layout.copy_element(source_path, target_path)
     with torch.no_grad():
         result.copy_(coefficients.to(result.dtype))
-    return result
+    return keep_alive(result, *tensors) if view else result

@@ -3,11 +3,20 @@
 A symbolic tensor is a plain `torch.Tensor` of coefficients carrying two attributes:
 `st_root` (the root folder) and `st_uid` (its storage lives at `st_root / st_uid`). The
 coefficient of an element is 1 where it holds text and 0 where it is empty or none.
+
+Torch operations (`t[0]`, `t * 1`, `t.clone()`) see only the coefficients: their results are
+plain tensors without `st_root`/`st_uid`. Slice, copy and stack with this package's functions
+(or symtensor_autograd's, which add gradients) to get symbolic results.
+
+Storage lives until it is deleted, except for temporaries (`reclaim_when_collected`), whose
+folder goes when the tensor object is garbage collected. A view keeps the tensors it links into
+alive (`st_bases`), so a temporary's files outlive every view of them.
 """
 
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +46,23 @@ def attach(coefficients: torch.Tensor, root: Path | str, uid: str) -> torch.Tens
     return coefficients
 
 
+def reclaim_when_collected(t: torch.Tensor) -> torch.Tensor:
+    """Mark `t` as a temporary: its folder is deleted when the tensor object is collected.
+
+    Autograd Functions mark their results and text gradients this way, so that a training loop
+    does not leave one folder per intermediate per iteration under the root. Returns `t`.
+    """
+    require_symbolic(t)
+    weakref.finalize(t, layout.remove_tensor_dir, Path(t.st_root), t.st_uid)
+    return t
+
+
+def keep_alive(view: torch.Tensor, *bases: torch.Tensor) -> torch.Tensor:
+    """Record that `view` links into the storage of `bases`, keeping them (and their files) alive."""
+    view.st_bases = [*getattr(view, "st_bases", ()), *bases]
+    return view
+
+
 def is_symbolic(t: Any) -> bool:
     """True for a torch tensor that carries `st_root` and `st_uid`."""
     return isinstance(t, torch.Tensor) and hasattr(t, "st_root") and hasattr(t, "st_uid")
@@ -49,6 +75,12 @@ def require_symbolic(t: Any, what: str = "tensor") -> None:
         raise NotSymbolicError(
             f"{what} must be a symbolic tensor (made by make_tensor & co., with st_root and "
             f"st_uid), got a plain {kind}"
+            + (
+                " (torch operations such as t[0], t * 1 or t.clone() keep only the coefficients: "
+                "use slice_view, slice_tensor or copy for a symbolic result)"
+                if isinstance(t, torch.Tensor)
+                else ""
+            )
         )
 
 
@@ -102,7 +134,7 @@ def read_flat(t: torch.Tensor, flat_index: int) -> str | None:
 
 
 def write_element(t: torch.Tensor, index: Sequence[int] | int, text: str) -> None:
-    """Atomically write `text` to the element at `index` and set its coefficient to 1.
+    """Atomically write `text` to the element at `index`; its coefficient becomes 1 (0 for "").
 
     Writing through a view element (a symbolic link) replaces the parent's file.
     """
@@ -110,7 +142,7 @@ def write_element(t: torch.Tensor, index: Sequence[int] | int, text: str) -> Non
     flat = flat_index_of(t, index)
     layout.atomic_write_text(element_path(t, flat), text)
     with torch.no_grad():
-        t.data.view(-1)[flat] = 1
+        t.data.view(-1)[flat] = 1 if text else 0
 
 
 # ---------------------------------------------------------------------------------------------

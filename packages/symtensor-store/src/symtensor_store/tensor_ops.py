@@ -5,6 +5,7 @@ Nothing is patched on import; call `register_tensor_ops()` once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,18 @@ from symtensor_store.tensor import file_paths
 from symtensor_store.tensor_diff import PatchReport, diff_tensor, patch_tensor
 
 
-class _Slicer:
-    """`t.st_view_slicer[...]` / `t.st_value_slicer[...]`: numpy-style indexing into a view or copy."""
+class Slicer:
+    """`t.st_view_slicer[...]` / `t.st_value_slicer[...]`: `t[...]` through a slicing function.
 
-    def __init__(self, tensor: torch.Tensor, view: bool) -> None:
-        self._tensor, self._view = tensor, view
+    `slicing(tensor, index)` is `slice_view` or `slice_tensor` here; symtensor_autograd passes
+    its autograd-aware versions of the same two.
+    """
+
+    def __init__(self, tensor: torch.Tensor, slicing: Callable[[torch.Tensor, Any], torch.Tensor]):
+        self._tensor, self._slicing = tensor, slicing
 
     def __getitem__(self, index: Any) -> torch.Tensor:
-        return (slice_view if self._view else slice_tensor)(self._tensor, index)
+        return self._slicing(self._tensor, index)
 
 
 def _st_pack(self: torch.Tensor) -> Any:
@@ -63,15 +68,22 @@ _METHODS: dict[str, Any] = {
     "st_patch": _st_patch,
     "st_file_paths": _st_file_paths,
     "st_fork": _st_fork,
-    "st_view_slicer": property(lambda self: _Slicer(self, view=True)),
-    "st_value_slicer": property(lambda self: _Slicer(self, view=False)),
+    "st_view_slicer": property(lambda self: Slicer(self, slice_view)),
+    "st_value_slicer": property(lambda self: Slicer(self, slice_tensor)),
 }
 
 
-def register_tensor_ops() -> None:
+def register_tensor_ops(**replacements: Any) -> None:
     """Add st_pack, st_assign, st_assign_view, st_get_diff, st_patch, st_file_paths,
-    st_fork(n), st_view_slicer and st_value_slicer to `torch.Tensor` (idempotent)."""
-    for name, method in _METHODS.items():
+    st_fork(n), st_view_slicer and st_value_slicer to `torch.Tensor` (idempotent).
+
+    `replacements` (name -> method or property) stand in for some of them: this is how
+    `symtensor_autograd.register_tensor_ops` installs autograd-aware slicers and fork.
+    """
+    unknown = set(replacements) - set(_METHODS)
+    if unknown:
+        raise ValueError(f"register_tensor_ops: no tensor method named {sorted(unknown)}")
+    for name, method in {**_METHODS, **replacements}.items():
         setattr(torch.Tensor, name, method)
 
 

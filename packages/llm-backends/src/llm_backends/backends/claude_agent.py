@@ -44,9 +44,9 @@ DENIED_TOOLS = (
 def confined_path(root: str, tool_name: str, tool_input: dict[str, Any]) -> str:
     """The real path a Read/Edit/Write call touches; WorkspaceEscapeError if it is not allowed.
 
-    ``root`` is the workspace's real path. Relative paths are taken from ``root``; ``..``
-    components, other tools, missing paths and anything resolving (through symlinks) outside
-    ``root`` are refused.
+    ``root`` is the workspace's real path. Relative paths are taken from ``root``; ``~`` is
+    expanded as the agent's tools expand it; ``..`` components, other tools, missing paths and
+    anything resolving (through symlinks) outside ``root`` are refused.
     """
     if tool_name not in AGENT_TOOLS:
         raise WorkspaceEscapeError(
@@ -57,7 +57,10 @@ def confined_path(root: str, tool_name: str, tool_input: dict[str, Any]) -> str:
         raise WorkspaceEscapeError(f"{tool_name} call without a valid file_path: {tool_input!r}")
     if ".." in file_path.replace("\\", "/").split("/"):
         raise WorkspaceEscapeError(f"{tool_name} path {file_path!r} contains '..'")
-    candidate = file_path if os.path.isabs(file_path) else os.path.join(root, file_path)
+    expanded = os.path.expanduser(file_path)
+    if expanded.startswith("~"):  # ~unknown-user: never a workspace path
+        raise WorkspaceEscapeError(f"{tool_name} path {file_path!r} names another home folder")
+    candidate = expanded if os.path.isabs(expanded) else os.path.join(root, expanded)
     real = os.path.realpath(candidate)
     if not real.startswith(root + os.sep):
         raise WorkspaceEscapeError(

@@ -132,6 +132,11 @@ class LocalBackend:
         self.n_ctx = n_ctx
         self.n_threads = n_threads
 
+    @property
+    def cache_identity(self) -> str:
+        """The model file answering (name and size): part of every cache key."""
+        return f"local:{self.model_path.name}:{self.model_path.stat().st_size}"
+
     def _generate(self, request: ChatRequest) -> ChatResponse:
         llm, lock = _load(self.model_path, self.n_ctx, self.n_threads)
         with lock:  # a llama.cpp context serves one generation at a time

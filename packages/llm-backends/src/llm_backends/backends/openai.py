@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import email.utils
 import os
 import time
@@ -48,8 +49,16 @@ def parse_retry_after(headers: httpx.Headers | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+        pass
+    try:  # an HTTP date; anything else ("soon") counts as no hint
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 class OpenAIBackend:
@@ -86,6 +95,11 @@ class OpenAIBackend:
         self.completion_price = _price(completion_price_per_mtok, "LLM_PRICE_COMPLETION_PER_MTOK")
         self._client: openai.AsyncOpenAI | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def cache_identity(self) -> str:
+        """The server answering (its URL): part of every cache key."""
+        return f"openai:{self.base_url.rstrip('/')}"
 
     def _get_client(self) -> openai.AsyncOpenAI:
         import openai

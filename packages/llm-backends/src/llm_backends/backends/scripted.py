@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,28 @@ Respond = Callable[["TaskView", str], str]
 
 def _approx_tokens(text: str) -> int:
     return len(text.split())
+
+
+def function_identity(function: Callable[..., object]) -> str:
+    """A digest of what ``function`` computes: its code, constants, defaults and closure.
+
+    Two lambdas of one module differ here (their code and line differ), and so do two closures
+    over different tables; the same function gets the same digest in every run.
+    """
+    code = getattr(function, "__code__", None)
+    if code is None:  # a callable object: its class and state
+        return hashlib.sha256(repr((type(function), vars(function))).encode()).hexdigest()[:16]
+    cells = tuple(cell.cell_contents for cell in (function.__closure__ or ()))
+    parts = (
+        code.co_code,
+        code.co_consts,
+        code.co_names,
+        code.co_filename,
+        code.co_firstlineno,
+        function.__defaults__,
+        tuple(repr(cell) for cell in cells),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 class ScriptedBackend:
@@ -53,6 +76,11 @@ class ScriptedBackend:
                 ) from None
 
         return cls(respond, model=model)
+
+    @property
+    def cache_identity(self) -> str:
+        """The model name and a digest of ``respond`` (see :func:`function_identity`)."""
+        return f"scripted:{self.model}:{function_identity(self.respond)}"
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         """Call ``respond`` with the request's task view and TODO file."""

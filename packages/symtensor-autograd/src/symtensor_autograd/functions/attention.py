@@ -16,12 +16,15 @@ each part the diff of its own text; ``slice_attention`` routes the slot diffs to
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-
 import numpy as np
 import torch
-from symtensor_store import element_path, link_to_element, make_none_tensor
+from symtensor_store import (
+    element_path,
+    keep_alive,
+    link_to_element,
+    make_none_tensor,
+    reclaim_when_collected,
+)
 
 from symtensor_autograd.functions.routing import (
     flat_positions,
@@ -30,52 +33,17 @@ from symtensor_autograd.functions.routing import (
     send_scattered,
 )
 from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel, stamp
+from symtensor_autograd.text_merger import TextMerger
 from symtensor_autograd.texts import (
     TensorRef,
     apply_diff,
+    forward_texts,
     read_texts,
     require_symbolic,
     text_tensor,
+    unchanged_texts,
     unified_diff,
 )
-
-
-class TextMerger:
-    """Joins parts into one text with a marker line before each, and splits it back.
-
-    ``<<<part 2>>>`` starts part 2; every part ends with a newline inside the merged text (one
-    is added when missing and removed again by :meth:`split`).
-    """
-
-    marker = "<<<part {}>>>\n"
-    _pattern = re.compile(r"^<<<part (\d+)>>>\n", re.MULTILINE)
-
-    def join(self, parts: Sequence[str | None]) -> str:
-        """The merged text of the non-none parts (their positions kept in the markers)."""
-        chunks = []
-        for position, part in enumerate(parts):
-            if part is None:
-                continue
-            chunks.append(
-                self.marker.format(position) + (part if part.endswith("\n") else part + "\n")
-            )
-        return "".join(chunks)
-
-    def split(self, merged: str, originals: Sequence[str | None]) -> list[str | None] | None:
-        """Parts of ``merged`` by position (None where absent); None if the markers do not match
-        the non-none ``originals`` (the text was edited across a boundary)."""
-        found = list(self._pattern.finditer(merged))
-        present = [p for p, part in enumerate(originals) if part is not None]
-        if [int(m.group(1)) for m in found] != present or (found and found[0].start() != 0):
-            return None
-        parts: list[str | None] = [None] * len(originals)
-        for m, following in zip(found, [*found[1:], None], strict=True):
-            position = int(m.group(1))
-            text = merged[m.end() : following.start() if following else len(merged)]
-            if not originals[position].endswith("\n"):
-                text = text.removesuffix("\n")
-            parts[position] = text
-        return parts
 
 
 def _attention_mask(mask: str | torch.Tensor | None, length: int) -> np.ndarray:
@@ -110,17 +78,21 @@ class SliceAttention(torch.autograd.Function):
         coefficients = x.detach()[..., None, :].expand(*x.shape[:-1], length, length)
         with torch.no_grad():
             out.copy_(coefficients * torch.from_numpy(weights).to(x.dtype))
-        ctx.x, ctx.sources, ctx.weights, ctx.channel = x, sources, weights, channel
+        ctx.save_for_backward(x)
+        ctx.sources, ctx.weights, ctx.channel = sources, weights, channel
+        ctx.x_texts = forward_texts(x, ctx.needs_input_grad[0])
         ctx.out = TensorRef.of(out)
-        return stamp(out, channel)
+        return stamp(reclaim_when_collected(keep_alive(out, x)), channel)
 
     @staticmethod
     def backward(ctx, grad_out):  # noqa: D102
         diffs = received_texts(ctx.channel, ctx.out)
         if not ctx.needs_input_grad[0]:
             return None, None, None
-        send_scattered(ctx.channel, ctx.x, ctx.sources, diffs)
-        grad = scatter_numeric(grad_out, ctx.sources, ctx.x.shape, ctx.x.dtype, ctx.weights)
+        (x,) = ctx.saved_tensors
+        base = unchanged_texts(x, ctx.x_texts, "slice_attention's input")
+        send_scattered(ctx.channel, x, ctx.sources, diffs, base)
+        grad = scatter_numeric(grad_out, ctx.sources, x.shape, x.dtype, ctx.weights)
         return grad, None, None
 
 
@@ -135,10 +107,12 @@ class Merge(torch.autograd.Function):
         parts = [[texts[k] for k in group] for group in groups.tolist()]
         merged = [merger.join(group) for group in parts]
         out_shape = moved.shape[:-1]
-        out = text_tensor(merged, out_shape, x.st_root, dtype=x.dtype)
+        out = text_tensor(merged, out_shape, x.st_root, dtype=x.dtype, temporary=True)
         with torch.no_grad():
             out.copy_(x.detach().sum(dim=dim))
-        ctx.x, ctx.dim, ctx.groups, ctx.parts, ctx.merged = x, dim, groups, parts, merged
+        ctx.save_for_backward(x)
+        ctx.dim, ctx.groups, ctx.parts, ctx.merged = dim, groups, parts, merged
+        ctx.texts = tuple(texts)
         ctx.merger, ctx.channel, ctx.out = merger, channel, TensorRef.of(out)
         return stamp(out, channel)
 
@@ -147,21 +121,29 @@ class Merge(torch.autograd.Function):
         diffs = received_texts(ctx.channel, ctx.out)
         if not ctx.needs_input_grad[0]:
             return None, None, None, None
-        grad = grad_out.unsqueeze(ctx.dim).expand(ctx.x.shape).clone()
+        (x,) = ctx.saved_tensors
+        grad = grad_out.unsqueeze(ctx.dim).expand(x.shape).clone()
         if diffs is not None:
-            part_diffs = [""] * ctx.x.numel()
-            for group, parts, merged, diff in zip(
-                ctx.groups, ctx.parts, ctx.merged, diffs, strict=True
+            part_diffs = [""] * x.numel()
+            for position, (group, parts, merged, diff) in enumerate(
+                zip(ctx.groups, ctx.parts, ctx.merged, diffs, strict=True)
             ):
-                new_merged = apply_diff(merged, diff) if diff.strip() else None
+                if not diff.strip():
+                    continue
+                new_merged = apply_diff(merged, diff)
                 new_parts = None if new_merged is None else ctx.merger.split(new_merged, parts)
                 if new_parts is None:
+                    ctx.channel.drop(
+                        f"merge: the text gradient of merged element {position} "
+                        + ("does not apply" if new_merged is None else "edits the part markers")
+                    )
                     continue
                 for k, old, new in zip(group.tolist(), parts, new_parts, strict=True):
                     if old is not None and new is not None:
                         part_diffs[k] = unified_diff(old, new)
-            send_scattered(ctx.channel, ctx.x, flat_positions(ctx.x.shape), part_diffs)
-        return grad.to(ctx.x.dtype), None, None, None
+            base = unchanged_texts(x, ctx.texts, "merge's input")
+            send_scattered(ctx.channel, x, flat_positions(x.shape), part_diffs, base)
+        return grad.to(x.dtype), None, None, None
 
 
 def slice_attention(

@@ -37,32 +37,30 @@ def scatter_numeric(
     return result.reshape(tuple(source_shape)).to(dtype)
 
 
-def scatter_text(
-    source: torch.Tensor, sources: np.ndarray, out_diffs: Sequence[str | None]
-) -> torch.Tensor:
-    """Text gradient of ``source``: the diffs of the outputs it fed, combined per element."""
-    landing: dict[int, list[str]] = defaultdict(list)
-    for target, diff in zip(np.asarray(sources).reshape(-1).tolist(), out_diffs, strict=True):
-        if target >= 0 and diff:
-            landing[target].append(diff)
-    base = read_texts(source) if landing else []
-    texts = [""] * source.numel()
-    for target, diffs in landing.items():
-        combined = combine_diffs(base[target] or "", diffs)
-        texts[target] = diffs[0] if combined is None else combined
-    return text_tensor(texts, source.shape, source.st_root, dtype=source.dtype)
-
-
 def send_scattered(
     channel: GradientChannel,
     source: torch.Tensor,
     sources: np.ndarray,
     out_diffs: Sequence[str | None] | None,
+    base: Sequence[str | None],
 ) -> None:
-    """Send ``source`` its share of the output text gradient (nothing when there is none)."""
+    """Send ``source`` its share of the output text gradient (nothing when there is none).
+
+    The diffs landing on one element are combined against ``base`` (the source's texts as
+    forward saw them); conflicts are counted on the channel (see ``combine_diffs``).
+    """
     if out_diffs is None or not any(out_diffs):
         return
-    channel_of(source, channel).send(source, scatter_text(source, sources, out_diffs))
+    landing: dict[int, list[str]] = defaultdict(list)
+    for target, diff in zip(np.asarray(sources).reshape(-1).tolist(), out_diffs, strict=True):
+        if target >= 0 and diff:
+            landing[target].append(diff)
+    texts, conflicts = [""] * source.numel(), 0
+    for target, diffs in landing.items():
+        combined = combine_diffs(base[target] or "", diffs)
+        texts[target], conflicts = combined.diff, conflicts + combined.conflicts
+    diffs = text_tensor(texts, source.shape, source.st_root, dtype=source.dtype, temporary=True)
+    channel_of(source, channel).send(source, diffs, base=base, conflicts=conflicts)
 
 
 def received_texts(channel: GradientChannel, value: torch.Tensor) -> list[str] | None:

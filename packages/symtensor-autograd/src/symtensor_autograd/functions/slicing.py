@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from symtensor_store import gather, select_flat_indices
+from symtensor_store import gather, reclaim_when_collected, select_flat_indices
 
 from symtensor_autograd.functions.routing import (
     flat_positions,
@@ -19,7 +19,12 @@ from symtensor_autograd.functions.routing import (
     send_scattered,
 )
 from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel, stamp
-from symtensor_autograd.texts import TensorRef, require_symbolic
+from symtensor_autograd.texts import (
+    TensorRef,
+    forward_texts,
+    require_symbolic,
+    unchanged_texts,
+)
 
 
 class _Gather(torch.autograd.Function):
@@ -28,17 +33,21 @@ class _Gather(torch.autograd.Function):
     @staticmethod
     def forward(ctx, source, sources, view, channel):
         out = gather(source, sources, view=view)
-        ctx.source, ctx.sources, ctx.channel = source, sources, channel
+        ctx.save_for_backward(source)
+        ctx.sources, ctx.channel = sources, channel
+        ctx.source_texts = forward_texts(source, ctx.needs_input_grad[0])
         ctx.out = TensorRef.of(out)
-        return stamp(out, channel)
+        return stamp(reclaim_when_collected(out), channel)
 
     @staticmethod
     def backward(ctx, grad_out):
         diffs = received_texts(ctx.channel, ctx.out)
         if not ctx.needs_input_grad[0]:
             return None, None, None, None
-        send_scattered(ctx.channel, ctx.source, ctx.sources, diffs)
-        grad = scatter_numeric(grad_out, ctx.sources, ctx.source.shape, ctx.source.dtype)
+        (source,) = ctx.saved_tensors
+        base = unchanged_texts(source, ctx.source_texts, "the sliced tensor")
+        send_scattered(ctx.channel, source, ctx.sources, diffs, base)
+        grad = scatter_numeric(grad_out, ctx.sources, source.shape, source.dtype)
         return grad, None, None, None
 
 
@@ -80,9 +89,11 @@ class _Fork(torch.autograd.Function):
     def forward(ctx, source, n, channel):
         positions = flat_positions(source.shape)
         outs = tuple(gather(source, positions, view=True) for _ in range(n))
-        ctx.source, ctx.positions, ctx.channel = source, positions, channel
+        ctx.save_for_backward(source)
+        ctx.positions, ctx.channel = positions, channel
+        ctx.source_texts = forward_texts(source, ctx.needs_input_grad[0])
         ctx.outs = [TensorRef.of(out) for out in outs]
-        return tuple(stamp(out, channel) for out in outs)
+        return tuple(stamp(reclaim_when_collected(out), channel) for out in outs)
 
     @staticmethod
     def backward(ctx, *grads_out):
@@ -94,10 +105,12 @@ class _Fork(torch.autograd.Function):
             sources.append(ctx.positions.reshape(-1))
         if not ctx.needs_input_grad[0]:
             return None, None, None
+        (source,) = ctx.saved_tensors
+        base = unchanged_texts(source, ctx.source_texts, "the forked tensor")
         stacked_sources = np.concatenate(sources)
-        send_scattered(ctx.channel, ctx.source, stacked_sources, all_diffs)
+        send_scattered(ctx.channel, source, stacked_sources, all_diffs, base)
         numeric = torch.cat([g.reshape(-1) for g in grads_out])
-        grad = scatter_numeric(numeric, stacked_sources, ctx.source.shape, ctx.source.dtype)
+        grad = scatter_numeric(numeric, stacked_sources, source.shape, source.dtype)
         return grad, None, None
 
 

@@ -11,11 +11,17 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 from symtensor_store import dense_to_sparse as store_dense_to_sparse
+from symtensor_store import reclaim_when_collected
 from symtensor_store import sparse_to_dense as store_sparse_to_dense
 
 from symtensor_autograd.functions.routing import received_texts, scatter_numeric, send_scattered
 from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel, stamp
-from symtensor_autograd.texts import TensorRef, require_symbolic
+from symtensor_autograd.texts import (
+    TensorRef,
+    forward_texts,
+    require_symbolic,
+    unchanged_texts,
+)
 
 
 def _flat(coordinates: torch.Tensor, shape: Sequence[int]) -> np.ndarray:
@@ -33,18 +39,22 @@ class DenseToSparse(torch.autograd.Function):
     def forward(ctx, dense, channel):  # noqa: D102
         coordinates, values = store_dense_to_sparse(dense)
         ctx.mark_non_differentiable(coordinates)
-        ctx.dense, ctx.channel = dense, channel
+        ctx.save_for_backward(dense)
+        ctx.channel = channel
+        ctx.dense_texts = forward_texts(dense, ctx.needs_input_grad[0])
         ctx.sources = _flat(coordinates, dense.shape)
         ctx.values = TensorRef.of(values)
-        return coordinates, stamp(values, channel)
+        return coordinates, stamp(reclaim_when_collected(values), channel)
 
     @staticmethod
     def backward(ctx, _grad_coordinates, grad_values):  # noqa: D102
         diffs = received_texts(ctx.channel, ctx.values)
         if not ctx.needs_input_grad[0]:
             return None, None
-        send_scattered(ctx.channel, ctx.dense, ctx.sources, diffs)
-        return scatter_numeric(grad_values, ctx.sources, ctx.dense.shape, ctx.dense.dtype), None
+        (dense,) = ctx.saved_tensors
+        base = unchanged_texts(dense, ctx.dense_texts, "dense_to_sparse's input")
+        send_scattered(ctx.channel, dense, ctx.sources, diffs, base)
+        return scatter_numeric(grad_values, ctx.sources, dense.shape, dense.dtype), None
 
 
 class SparseToDense(torch.autograd.Function):
@@ -53,10 +63,12 @@ class SparseToDense(torch.autograd.Function):
     @staticmethod
     def forward(ctx, coordinates, values, shape, channel):  # noqa: D102
         dense = store_sparse_to_dense(coordinates, values, shape)
-        ctx.values, ctx.channel = values, channel
+        ctx.save_for_backward(values)
+        ctx.channel = channel
+        ctx.values_texts = forward_texts(values, ctx.needs_input_grad[1])
         ctx.flat = _flat(coordinates, shape)
         ctx.dense = TensorRef.of(dense)
-        return stamp(dense, channel)
+        return stamp(reclaim_when_collected(dense), channel)
 
     @staticmethod
     def backward(ctx, grad_dense):  # noqa: D102
@@ -70,8 +82,10 @@ class SparseToDense(torch.autograd.Function):
         )
         for flat, k in positions.items():
             sources[flat] = k
-        send_scattered(ctx.channel, ctx.values, sources, diffs)
-        grad = scatter_numeric(grad_dense, sources, ctx.values.shape, ctx.values.dtype)
+        (values,) = ctx.saved_tensors
+        base = unchanged_texts(values, ctx.values_texts, "sparse_to_dense's values")
+        send_scattered(ctx.channel, values, sources, diffs, base)
+        grad = scatter_numeric(grad_dense, sources, values.shape, values.dtype)
         return None, grad, None, None
 
 

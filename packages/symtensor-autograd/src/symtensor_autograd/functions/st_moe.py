@@ -42,7 +42,7 @@ from symtensor_autograd.experience import (
     KEY,
     VALUE,
     ExperienceEntry,
-    check_experience,
+    mark_experience,
     read_experience,
     retrieve,
 )
@@ -54,10 +54,12 @@ from symtensor_autograd.prompts import StMoePrompts
 from symtensor_autograd.texts import (
     TensorRef,
     apply_diff,
+    forward_texts,
     read_texts,
     require_same_root,
     require_symbolic,
     text_tensor,
+    unchanged_texts,
     unified_diff,
 )
 
@@ -102,7 +104,7 @@ class StMoe(torch.autograd.Function):
         for i, answer in zip(pending, config.runner.run(tasks), strict=True):
             outputs[i] = answer or ""
 
-        output = text_tensor(outputs, input.shape, input.st_root, dtype=input.dtype)
+        output = text_tensor(outputs, input.shape, input.st_root, dtype=input.dtype, temporary=True)
         with torch.no_grad():
             output.copy_(input.detach())
         k = min(config.topk, len(entries))
@@ -112,7 +114,10 @@ class StMoe(torch.autograd.Function):
         indexes = indexes.reshape(*input.shape, k)
         ctx.mark_non_differentiable(indexes)
 
-        ctx.input, ctx.experience, ctx.config, ctx.channel = input, experience, config, channel
+        ctx.save_for_backward(input, experience)
+        ctx.input_texts = forward_texts(input, ctx.needs_input_grad[0])
+        ctx.experience_texts = forward_texts(experience, ctx.needs_input_grad[1])
+        ctx.config, ctx.channel = config, channel
         ctx.output = TensorRef.of(output)
         ctx.inputs, ctx.outputs, ctx.rows, ctx.entries = inputs, outputs, rows, entries
         return stamp(output, channel), indexes
@@ -122,15 +127,24 @@ class StMoe(torch.autograd.Function):
         diffs = received_texts(ctx.channel, ctx.output) or [""] * len(ctx.outputs)
         targets: dict[int, str] = {}
         for i, diff in enumerate(diffs):
-            target = apply_diff(ctx.outputs[i], diff) if diff.strip() else None
-            if target is not None and target != ctx.outputs[i]:
+            if not diff.strip():
+                continue
+            target = apply_diff(ctx.outputs[i], diff)
+            if target is None:
+                ctx.channel.drop(f"st_moe: the text gradient of output {i} does not apply to it")
+            elif target != ctx.outputs[i]:
                 targets[i] = target
+        input, experience = ctx.saved_tensors
         grad_input = grad_experience = None
         if ctx.needs_input_grad[0]:
             grad_input = grad_output.clone()
-            _send_input_gradient(ctx, targets)
+            base = unchanged_texts(input, ctx.input_texts, "st_moe's input")
+            _send_input_gradient(ctx, input, base, targets)
         if ctx.needs_input_grad[1]:
-            grad_experience = _experience_gradient(ctx, targets, grad_output.reshape(-1))
+            base = unchanged_texts(experience, ctx.experience_texts, "st_moe's experience")
+            grad_experience = _experience_gradient(
+                ctx, experience, base, targets, grad_output.reshape(-1)
+            )
         return grad_input, grad_experience, None, None
 
 
@@ -160,7 +174,9 @@ def _recalled(text: str, examples: list[ExperienceEntry]) -> str | None:
     return next((e.value for e in examples if e.key.strip() == text.strip()), None)
 
 
-def _send_input_gradient(ctx, targets: dict[int, str]) -> None:
+def _send_input_gradient(
+    ctx, input: torch.Tensor, base: tuple[str | None, ...], targets: dict[int, str]
+) -> None:
     """Text gradient of the input: each wrong input rewritten by the LLM, as a diff."""
     if not targets:
         return
@@ -180,13 +196,19 @@ def _send_input_gradient(ctx, targets: dict[int, str]) -> None:
     for i, answer in zip(wrong, ctx.config.runner.run(tasks), strict=True):
         if answer is not None:
             texts[i] = unified_diff(ctx.inputs[i], answer)
-    diffs = text_tensor(texts, ctx.input.shape, ctx.input.st_root, dtype=ctx.input.dtype)
-    channel_of(ctx.input, ctx.channel).send(ctx.input, diffs)
+    diffs = text_tensor(texts, input.shape, input.st_root, dtype=input.dtype, temporary=True)
+    channel_of(input, ctx.channel).send(input, diffs, base=base)
 
 
-def _experience_gradient(ctx, targets: dict[int, str], grad_output: torch.Tensor) -> torch.Tensor:
+def _experience_gradient(
+    ctx,
+    experience: torch.Tensor,
+    base: tuple[str | None, ...],
+    targets: dict[int, str],
+    grad_output: torch.Tensor,
+) -> torch.Tensor:
     """Numeric gradient of the experience; its text gradient is sent on the channel."""
-    entries, experience = ctx.entries, ctx.experience
+    entries = ctx.entries
     numeric = torch.zeros(len(entries), 3, dtype=torch.float64)
     texts = [""] * (3 * len(entries))
     weight = grad_output.to(torch.float64)
@@ -210,8 +232,10 @@ def _experience_gradient(ctx, targets: dict[int, str], grad_output: torch.Tensor
                 texts[3 * row + VALUE] = unified_diff(entries[row].value, new_values[row])
             numeric[row, KEY:] += sum(weight[i] for i in cases)
 
-    diffs = text_tensor(texts, experience.shape, experience.st_root, dtype=experience.dtype)
-    channel_of(experience, ctx.channel).send(experience, diffs)
+    diffs = text_tensor(
+        texts, experience.shape, experience.st_root, dtype=experience.dtype, temporary=True
+    )
+    channel_of(experience, ctx.channel).send(experience, diffs, base=base)
     return numeric.to(experience.dtype)
 
 
@@ -311,9 +335,10 @@ def st_moe(
     used for each element (``[*input.shape, k]``, -1 where none). See the module docstring for
     the forward steps and both gradients. With ``exact_recall`` an input that a retrieved row
     holds verbatim as its key gets that row's value without an LLM call (a memory hit).
+    ``experience`` is marked as an experience table (see ``mark_experience``).
     """
     require_symbolic(input, "input")
-    check_experience(experience)
+    mark_experience(experience)
     require_same_root("st_moe", input=input, experience=experience)
     runner = runner if isinstance(runner, LlmRunner) else LlmRunner(runner)
     config = StMoeConfig(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from symtensor_store import stack_tensors
+from symtensor_store import reclaim_when_collected, stack_tensors
 
 from symtensor_autograd.functions.routing import (
     flat_positions,
@@ -18,7 +18,13 @@ from symtensor_autograd.functions.routing import (
     send_scattered,
 )
 from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel, stamp
-from symtensor_autograd.texts import TensorRef, require_same_root, require_symbolic
+from symtensor_autograd.texts import (
+    TensorRef,
+    forward_texts,
+    require_same_root,
+    require_symbolic,
+    unchanged_texts,
+)
 
 
 class StStack(torch.autograd.Function):
@@ -32,21 +38,27 @@ class StStack(torch.autograd.Function):
         ids = np.stack(
             [flat_positions(t.shape) + k * numel for k, t in enumerate(tensors)], axis=dim
         )
-        ctx.ids, ctx.numel, ctx.tensors, ctx.channel = ids.reshape(-1), numel, tensors, channel
+        ctx.save_for_backward(*tensors)
+        ctx.ids, ctx.numel, ctx.channel = ids.reshape(-1), numel, channel
+        ctx.texts = [
+            forward_texts(t, needed)
+            for t, needed in zip(tensors, ctx.needs_input_grad[2:], strict=True)
+        ]
         ctx.out = TensorRef.of(out)
-        return stamp(out, channel)
+        return stamp(reclaim_when_collected(out), channel)
 
     @staticmethod
     def backward(ctx, grad_out):  # noqa: D102
         diffs = received_texts(ctx.channel, ctx.out)
         grads: list[torch.Tensor | None] = []
-        for k, source in enumerate(ctx.tensors):
+        for k, source in enumerate(ctx.saved_tensors):
             if not ctx.needs_input_grad[2 + k]:
                 grads.append(None)
                 continue
+            base = unchanged_texts(source, ctx.texts[k], f"st_stack's tensors[{k}]")
             inside = (ctx.ids >= k * ctx.numel) & (ctx.ids < (k + 1) * ctx.numel)
             sources = np.where(inside, ctx.ids - k * ctx.numel, -1)
-            send_scattered(ctx.channel, source, sources, diffs)
+            send_scattered(ctx.channel, source, sources, diffs, base)
             grads.append(scatter_numeric(grad_out, sources, source.shape, source.dtype))
         return None, None, *grads
 
