@@ -188,3 +188,11 @@ def test_a_text_gradient_needs_a_channel_on_a_bare_leaf(root):
     x = make_tensor(["a\n"], root, dtype=torch.float64).requires_grad_()
     with pytest.raises(GradientChannelError, match="no GradientChannel"):
         copy(x)
+
+
+def test_fork_branches_asking_the_same_change_make_it_once(make, channel):
+    x = leaf(make, channel, ["x\n"])
+    branches = fork(x, 3)
+    sum(edit_distance_ratio(b, make(["y\n"])) for b in branches).sum().backward()
+    assert landed(channel, x) == ["y\n"]
+    assert channel.take_events() == (0, [])

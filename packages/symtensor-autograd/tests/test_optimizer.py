@@ -220,3 +220,12 @@ def test_a_three_column_parameter_that_is_not_an_experience_is_patched_element_w
 def test_make_experience_and_the_module_mark_their_tensor(root):
     assert is_experience(make_experience(2, root))
     assert not is_experience(make_tensor([["", "", ""]], root))
+
+
+def test_a_step_records_which_elements_it_patched(root, channel):
+    from symtensor_store import patched_elements
+
+    p = experience_parameter(root, [("", "", ""), ("", "", "")], channel)
+    give_gradient(p, channel, [(None, "k0\n", "v0\n"), (None, None, None)], [[0, 1, 1], [0, 0, 0]])
+    StSGD([p], lr=1.0, keywords=LexicalKeywords()).step()
+    assert patched_elements(p) == [1, 2]

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 from symtensor_store import (
@@ -47,3 +48,26 @@ def test_stack_matches_torch_stack(tmp_path, dim):
 def test_stack_requires_equal_shapes(tmp_path):
     with pytest.raises(ShapeMismatchError, match="equal shapes"):
         stack_tensors([make_tensor(["a"], tmp_path), make_tensor(["a", "b"], tmp_path)])
+
+
+@pytest.mark.parametrize("dims", [None, (0, 1, 2), (2, 0, 1), (1, 2, 0)])
+def test_transposed_coordinates_give_the_permuted_dense_tensor(tmp_path, dims):
+    from symtensor_store import slice_view, transpose_coordinates
+
+    texts = [[["a", None, "c"], [None, "e", None]], [["g", "h", None], [None, None, "l"]]]
+    t = make_tensor(texts, tmp_path)  # shape (2, 2, 3)
+    coordinates, values = dense_to_sparse(t)
+    new, shape, order = transpose_coordinates(coordinates, t.shape, dims)
+    dense = sparse_to_dense(new, slice_view(values, order), shape)
+    permutation = dims if dims is not None else (2, 1, 0)
+    expected = np.array(texts, dtype=object).transpose(permutation).tolist()
+    assert shape == tuple(np.array(texts, dtype=object).transpose(permutation).shape)
+    assert pack_tensor(dense) == expected
+    assert new.tolist() == sorted(new.tolist())  # row-major order of the new shape
+
+
+def test_transpose_refuses_a_non_permutation():
+    from symtensor_store import transpose_coordinates
+
+    with pytest.raises(ShapeMismatchError, match="not a permutation"):
+        transpose_coordinates(torch.zeros(1, 2, dtype=torch.long), (2, 2), (0, 0))

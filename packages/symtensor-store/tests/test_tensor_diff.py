@@ -74,3 +74,37 @@ def test_diff_and_patch_require_equal_shapes(tmp_path):
         diff_tensor(a, b)
     with pytest.raises(ShapeMismatchError):
         patch_tensor(a, b)
+
+
+def test_st_patched_says_whether_and_where_a_patch_changed_a_tensor(tmp_path):
+    from symtensor_store import patched_elements, st_patched
+
+    target = make_tensor(["a\n", "b\n", "c\n"], tmp_path)
+    assert not st_patched(target)
+    expected = make_tensor(["a\n", "B\n", "c\n"], tmp_path)
+    patch_tensor(target, diff_tensor(target, expected))
+    assert st_patched(target)
+    assert patched_elements(target) == [1]
+    assert not st_patched(expected)
+
+
+def test_the_seed_quick_start_names(tmp_path):
+    """`from symtensor_store import tensor, none` as in seed 000's quick start."""
+    from symtensor_store import none, pack_tensor, register_tensor_ops, tensor
+    from symtensor_store import unregister_tensor_ops
+
+    t = tensor(["hello world", "bonjour le monde"], tmp_path)
+    assert t.shape == (2,) and t.tolist() == [1.0, 1.0]
+    assert (tmp_path / t.st_uid / "storage" / "0" / "data").read_text() == "hello world"
+    empty = none((2,), tmp_path)
+    assert empty.tolist() == [0.0, 0.0] and pack_tensor(empty) == [None, None]
+    register_tensor_ops()
+    try:
+        expected = tensor(["hello world", "bonjour tout le monde"], tmp_path)
+        t.st_patch(t.st_get_diff(expected))
+        assert t.st_patched() and t.st_pack() == expected.st_pack()
+        forks = t.st_fork(num_outputs=3)
+        assert [f.st_pack() for f in forks] == [expected.st_pack()] * 3
+        assert t.st_view_slicer[0].st_pack() == "hello world"
+    finally:
+        unregister_tensor_ops()

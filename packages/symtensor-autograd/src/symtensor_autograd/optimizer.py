@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from symtensor_store import PatchStatus, is_symbolic, patch_tensor, slice_tensor
+from symtensor_store import PatchStatus, is_symbolic, mark_patched, patch_tensor, slice_tensor
 
 from symtensor_autograd.errors import CheckpointError, GradientChannelError
 from symtensor_autograd.experience import KEY, QUERY, VALUE, is_experience
@@ -177,9 +177,11 @@ class StSGD(torch.optim.Optimizer):
             rows = self._commit_rows(p, work, patched, rejected, report)
             if rows:
                 self._regenerate_queries(p, rows, report)
+            mark_patched(p, [k for row in rows for k in range(3 * row, 3 * row + 3) if patched[k]])
         else:
             new = read_texts(work)
             write_texts(p, {k: new[k] for k, ok in enumerate(patched) if ok})
+            mark_patched(p, [k for k, ok in enumerate(patched) if ok])
 
     def _commit_rows(self, p, work, patched, rejected, report: StepReport) -> list[int]:
         """Write the patched rows of ``work`` into ``p`` (rows with a rejection stay unchanged)."""

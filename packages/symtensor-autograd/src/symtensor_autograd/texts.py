@@ -25,7 +25,7 @@ from symtensor_store import (
 )
 from symtensor_store.errors import NotSymbolicError
 from symtensor_store.layout import atomic_write_text, read_text, remove_element
-from symtensor_store.tensor import require_symbolic as store_require_symbolic
+from symtensor_store.elements import require_symbolic as store_require_symbolic
 
 from symtensor_autograd.errors import (
     GradientChannelError,
@@ -192,10 +192,12 @@ def combine_diffs(base: str, diffs: Sequence[str]) -> CombinedDiff:
     """One diff equivalent to applying ``diffs`` to ``base`` one after the other.
 
     This is how text gradients add up (as numeric ones sum) when one value feeds several
-    consumers; conflicting diffs are kept side by side (see :class:`CombinedDiff`). A diff that
-    does not apply even to ``base`` was not computed against it: GradientChannelError.
+    consumers: changes to different lines are all made, a change asked by several consumers is
+    made once, and conflicting diffs are kept side by side (see :class:`CombinedDiff`). A diff
+    that does not apply even to ``base`` was not computed against it: GradientChannelError.
     """
-    present = [diff for diff in diffs if diff and diff.strip()]
+    # the same change asked twice is made once (several consumers agreeing on one edit)
+    present = list(dict.fromkeys(diff for diff in diffs if diff and diff.strip()))
     if len(present) <= 1:
         return CombinedDiff(present[0] if present else "")
     text, conflicting = base, []
@@ -210,7 +212,8 @@ def combine_diffs(base: str, diffs: Sequence[str]) -> CombinedDiff:
                 "a text gradient does not apply to the text it was sent for (was the element "
                 f"edited between forward and backward?):\n{diff}"
             )
-        conflicting.append(alone)
+        if alone != text and alone not in conflicting:
+            conflicting.append(alone)
     if conflicting:
         text = TextMerger().join([text, *conflicting])
     return CombinedDiff(unified_diff(base, text), len(conflicting))

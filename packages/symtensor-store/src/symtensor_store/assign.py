@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 
 from symtensor_store import layout
+from symtensor_store.elements import keep_alive, require_symbolic
 from symtensor_store.errors import ShapeMismatchError
 from symtensor_store.indexing import link_to_element
-from symtensor_store.tensor import keep_alive, require_symbolic
 
 
 def _check_same_shape(dst: torch.Tensor, src: torch.Tensor) -> None:

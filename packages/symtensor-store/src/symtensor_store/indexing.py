@@ -10,8 +10,8 @@ import numpy as np
 import torch
 
 from symtensor_store import layout
+from symtensor_store.elements import keep_alive, make_none_tensor, require_symbolic
 from symtensor_store.errors import ElementIndexError
-from symtensor_store.tensor import keep_alive, make_none_tensor, require_symbolic
 
 
 def _normalize_index(index: Any) -> Any:

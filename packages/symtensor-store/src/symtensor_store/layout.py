@@ -24,6 +24,7 @@ from symtensor_store.errors import StorageError
 SHAPE_FILE = "shape"
 STORAGE_DIR = "storage"
 DATA_FILE = "data"
+PATCHED_FILE = "patched"  # JSON list of the flat indices a patch has changed
 
 
 def tensor_dir(root: Path, uid: str) -> Path:
@@ -176,6 +177,25 @@ def read_shape(directory: Path) -> tuple[int, ...]:
             f"{path}: shape must be a JSON list of non-negative ints, got {text[:60]!r}"
         )
     return tuple(shape)
+
+
+def read_patched(root: Path, uid: str) -> set[int]:
+    """Flat indices of the elements of tensor `uid` that a patch has changed (none recorded: {})."""
+    path = tensor_dir(root, uid) / PATCHED_FILE
+    try:
+        return set(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError, TypeError) as error:
+        raise StorageError(f"{path}: unreadable record of patched elements ({error})") from error
+
+
+def add_patched(root: Path, uid: str, flat_indices: Iterator[int] | Sequence[int]) -> None:
+    """Add `flat_indices` to the record of patched elements of tensor `uid` (atomic)."""
+    new = set(flat_indices)
+    if new:
+        merged = sorted(read_patched(root, uid) | new)
+        atomic_write_text(tensor_dir(root, uid) / PATCHED_FILE, json.dumps(merged))
 
 
 # ---------------------------------------------------------------------------------------------

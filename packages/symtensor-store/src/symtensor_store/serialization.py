@@ -15,8 +15,8 @@ from typing import Any
 import torch
 
 from symtensor_store import layout
+from symtensor_store.elements import attach, require_symbolic
 from symtensor_store.errors import StorageError
-from symtensor_store.tensor import attach, require_symbolic
 
 COEFFICIENTS_FILE = "coefficients"
 

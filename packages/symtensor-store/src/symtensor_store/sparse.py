@@ -8,9 +8,9 @@ import numpy as np
 import torch
 
 from symtensor_store import layout
+from symtensor_store.elements import make_none_tensor, require_symbolic
 from symtensor_store.errors import ShapeMismatchError
 from symtensor_store.indexing import gather
-from symtensor_store.tensor import make_none_tensor, require_symbolic
 
 
 def dense_to_sparse(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -22,6 +22,30 @@ def dense_to_sparse(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     flat = torch.nonzero(coefficients.reshape(-1)).reshape(-1)  # (nnz,), the same order
     values = gather(t, np.array(flat.tolist(), dtype=np.int64), view=False)
     return coordinates, values
+
+
+def transpose_coordinates(
+    coordinates: torch.Tensor, shape: Sequence[int], dims: Sequence[int] | None = None
+) -> tuple[torch.Tensor, tuple[int, ...], torch.Tensor]:
+    """The sparse tensor `(coordinates, values)` of `shape` with its axes permuted by `dims`.
+
+    `dims` is a permutation of the axes (default: reversed, a matrix transpose). Returns the new
+    coordinates in row-major order of the new shape, that shape, and `order`: the value of new
+    row k is old value `order[k]` (`slice_view(values, order)` keeps values and coordinates
+    aligned). So `sparse_to_dense(new, values[order], new_shape)` is the dense tensor permuted.
+    """
+    shape = tuple(int(d) for d in shape)
+    dims = tuple(reversed(range(len(shape)))) if dims is None else tuple(int(d) for d in dims)
+    if sorted(dims) != list(range(len(shape))):
+        raise ShapeMismatchError(f"dims {list(dims)} is not a permutation of {len(shape)} axes")
+    coordinates = torch.as_tensor(coordinates, dtype=torch.long).reshape(-1, len(shape))
+    permuted = coordinates[:, list(dims)]
+    new_shape = tuple(shape[d] for d in dims)
+    if not len(permuted):
+        return permuted, new_shape, torch.zeros(0, dtype=torch.long)
+    flat = np.ravel_multi_index(tuple(permuted.T.numpy()), new_shape) if new_shape else [0]
+    order = torch.from_numpy(np.argsort(np.asarray(flat), kind="stable"))
+    return permuted[order], new_shape, order
 
 
 def sparse_to_dense(

@@ -8,9 +8,9 @@ import numpy as np
 import torch
 
 from symtensor_store import layout
+from symtensor_store.elements import keep_alive, make_none_tensor, require_symbolic
 from symtensor_store.errors import ShapeMismatchError
 from symtensor_store.indexing import link_to_element
-from symtensor_store.tensor import keep_alive, make_none_tensor, require_symbolic
 
 
 def stack_tensors(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 
 from symtensor_store import layout
+from symtensor_store.elements import make_none_tensor, require_symbolic
 from symtensor_store.errors import MalformedDiffError, ShapeMismatchError
 from symtensor_store.patch import PatchStatus, apply_patch, parse_unified_diff
-from symtensor_store.tensor import make_none_tensor, require_symbolic
 from symtensor_store.unified_diff import unified_diff
 
 
@@ -113,7 +115,7 @@ def patch_tensor(
         )
     selected = [True] * target.numel() if mask is None else mask.reshape(-1).bool().tolist()
     gradient = diffs.detach().reshape(-1).tolist()
-    report = PatchReport()
+    report, changed = PatchReport(), []
     for i in range(target.numel()):
         if not selected[i] or gradient[i] == 0:  # skipped without reading its diff
             report.record(PatchStatus.SKIPPED)
@@ -126,5 +128,24 @@ def patch_tensor(
         status, new_text, message = _patch_one(layout.read_text(path), diff, fuzz)
         if new_text is not None:
             layout.atomic_write_text(path, new_text)
+            changed.append(i)
         report.record(status, message)
+    mark_patched(target, changed)
     return report
+
+
+def mark_patched(t: torch.Tensor, flat_indices: Sequence[int]) -> None:
+    """Record that the elements `flat_indices` of `t` were patched (see :func:`st_patched`)."""
+    require_symbolic(t)
+    layout.add_patched(Path(t.st_root), t.st_uid, [int(i) for i in flat_indices])
+
+
+def patched_elements(t: torch.Tensor) -> list[int]:
+    """Sorted flat indices of the elements of `t` that a patch has changed so far."""
+    require_symbolic(t)
+    return sorted(layout.read_patched(Path(t.st_root), t.st_uid))
+
+
+def st_patched(t: torch.Tensor) -> bool:
+    """True once a patch (``patch_tensor``, or an optimizer step) has changed an element of `t`."""
+    return bool(patched_elements(t))

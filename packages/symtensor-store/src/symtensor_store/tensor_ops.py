@@ -12,10 +12,10 @@ from typing import Any
 import torch
 
 from symtensor_store.assign import assign_tensor, assign_view
+from symtensor_store.elements import file_paths
 from symtensor_store.indexing import slice_tensor, slice_view
 from symtensor_store.serialization import pack_tensor
-from symtensor_store.tensor import file_paths
-from symtensor_store.tensor_diff import PatchReport, diff_tensor, patch_tensor
+from symtensor_store.tensor_diff import PatchReport, diff_tensor, patch_tensor, st_patched
 
 
 class Slicer:
@@ -68,14 +68,15 @@ _METHODS: dict[str, Any] = {
     "st_patch": _st_patch,
     "st_file_paths": _st_file_paths,
     "st_fork": _st_fork,
+    "st_patched": st_patched,
     "st_view_slicer": property(lambda self: Slicer(self, slice_view)),
     "st_value_slicer": property(lambda self: Slicer(self, slice_tensor)),
 }
 
 
 def register_tensor_ops(**replacements: Any) -> None:
-    """Add st_pack, st_assign, st_assign_view, st_get_diff, st_patch, st_file_paths,
-    st_fork(n), st_view_slicer and st_value_slicer to `torch.Tensor` (idempotent).
+    """Add st_pack, st_assign, st_assign_view, st_get_diff, st_patch, st_patched,
+    st_file_paths, st_fork(n), st_view_slicer and st_value_slicer to `torch.Tensor` (idempotent).
 
     `replacements` (name -> method or property) stand in for some of them: this is how
     `symtensor_autograd.register_tensor_ops` installs autograd-aware slicers and fork.
