@@ -71,6 +71,8 @@ def test_attention_then_moe_trains_and_sends_text_gradients_back_to_the_sequence
     wrong = make_tensor(["x\n", "x\n", "x\n"], tmp_path)
     edit_distance_ratio(model(context)[0], wrong).mean().backward()
     diffs = read_texts(model.gradient_channel.text_grad(sequence))
-    improved = [apply_diff(text, diff or "") for text, diff in zip(read_texts(sequence), diffs)]
+    improved = [
+        apply_diff(text, diff or "") for text, diff in zip(read_texts(sequence), diffs, strict=True)
+    ]
     assert improved == ["ONE\n", "two\n", "three\n"]  # all three contexts agree on "one" -> "ONE"
     assert torch.count_nonzero(sequence.grad) == 3

@@ -90,8 +90,13 @@ def test_st_patched_says_whether_and_where_a_patch_changed_a_tensor(tmp_path):
 
 def test_the_seed_quick_start_names(tmp_path):
     """`from symtensor_store import tensor, none` as in seed 000's quick start."""
-    from symtensor_store import none, pack_tensor, register_tensor_ops, tensor
-    from symtensor_store import unregister_tensor_ops
+    from symtensor_store import (
+        none,
+        pack_tensor,
+        register_tensor_ops,
+        tensor,
+        unregister_tensor_ops,
+    )
 
     t = tensor(["hello world", "bonjour le monde"], tmp_path)
     assert t.shape == (2,) and t.tolist() == [1.0, 1.0]

@@ -23,9 +23,9 @@ from symtensor_store import (
     reclaim_when_collected,
     unified_diff,
 )
+from symtensor_store.elements import require_symbolic as store_require_symbolic
 from symtensor_store.errors import NotSymbolicError
 from symtensor_store.layout import atomic_write_text, read_text, remove_element
-from symtensor_store.elements import require_symbolic as store_require_symbolic
 
 from symtensor_autograd.errors import (
     GradientChannelError,
