@@ -233,3 +233,21 @@ def test_load_experience_restores_texts_and_coefficients(tmp_path):
     session.load_experience(tmp_path / "saved")
     assert read_texts(session.model.experience) == saved_texts
     assert torch.equal(session.model.experience.detach(), saved_numbers)
+
+
+def test_the_storage_root_stays_flat_over_iterations(tmp_path):
+    """Training and validating leave no folder per iteration under the storage root."""
+    from llm_backends import TaskHandler
+    from viba_trainer.scripted import scripted_backend
+
+    config = TrainConfig(iterations=4, pairs=PAIRS, validation=["guard"])
+    handler = TaskHandler(scripted_backend(), use_cache=False)
+    session = training._Session(
+        config, load_pairs(PAIRS), load_pairs(["guard"]), handler, tmp_path
+    )
+    counts = []
+    for number in range(1, 5):
+        session.iteration(number, progress=False)
+        counts.append(sum(1 for _ in tmp_path.iterdir()))
+    assert max(counts) == min(counts), counts
+    assert session.optimizer.last_report.dropped == []

@@ -257,6 +257,8 @@ class _Session:
                 "skipped": report.skipped,
                 "rows_updated": report.rows_updated,
                 "rows_rolled_back": report.rows_rolled_back,
+                "conflicts": report.conflicts,  # text gradients merged side by side
+                "dropped": len(report.dropped),  # text gradients that could not be routed
             },
             llm_calls=spent.calls,
             prompt_tokens=spent.prompt_tokens,

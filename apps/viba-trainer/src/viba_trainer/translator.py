@@ -25,7 +25,7 @@ from symtensor_autograd import (
     format_keywords,
     make_experience,
 )
-from symtensor_store import make_tensor, pack_tensor
+from symtensor_store import make_tensor, pack_tensor, reclaim_when_collected
 
 from viba_trainer.canonical import Renaming, Renumbering
 from viba_trainer.checked import checked_answers
@@ -198,8 +198,8 @@ def _translate_functions(
     def answer(texts: list[str], setting: tuple[int, str | None]) -> list[str]:
         model.topk, task = setting
         model.prompts = prompts.with_task(task) if task else prompts
-        with torch.no_grad():
-            output, _ = model(make_tensor(texts, root))
+        with torch.no_grad():  # the inputs are temporaries: their folder goes with them
+            output, _ = model(reclaim_when_collected(make_tensor(texts, root)))
         return [text or "" for text in pack_tensor(output)]
 
     first = (config.top_k, None)
