@@ -242,9 +242,7 @@ def test_the_storage_root_stays_flat_over_iterations(tmp_path):
 
     config = TrainConfig(iterations=4, pairs=PAIRS, validation=["guard"])
     handler = TaskHandler(scripted_backend(), use_cache=False)
-    session = training._Session(
-        config, load_pairs(PAIRS), load_pairs(["guard"]), handler, tmp_path
-    )
+    session = training._Session(config, load_pairs(PAIRS), load_pairs(["guard"]), handler, tmp_path)
     counts = []
     for number in range(1, 5):
         session.iteration(number, progress=False)
