@@ -1,11 +1,9 @@
 """Checkpoints are all-or-nothing: a failed or killed save never leaves a step that looks complete."""
 
 import random
-import stat
 
 import pytest
 import torch
-from viba_trainer.atomic import atomic_directory, write_file_atomic, write_text_atomic
 from viba_trainer.checkpoint import CheckpointStore
 from viba_trainer.errors import ExperienceError
 from viba_trainer.metrics import IterationMetrics
@@ -79,19 +77,3 @@ def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
     (store.step_dir(1) / "state.json").write_text("{not json")
     with pytest.raises(ExperienceError, match="step-0001 is unreadable"):
         store.latest()
-
-
-def test_atomic_writes_get_the_mode_of_ordinary_files_and_directories(tmp_path):
-    (tmp_path / "plain.txt").write_text("x")
-    (tmp_path / "plain_dir").mkdir()
-    file_mode = stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
-    dir_mode = stat.S_IMODE((tmp_path / "plain_dir").stat().st_mode)
-
-    write_text_atomic(tmp_path / "metrics.jsonl", "{}\n")
-    write_file_atomic(tmp_path / "loss_curve.png", lambda path: path.write_bytes(b"png"))
-    with atomic_directory(tmp_path / "step-0001") as directory:
-        (directory / "state.json").write_text("{}")
-
-    assert stat.S_IMODE((tmp_path / "metrics.jsonl").stat().st_mode) == file_mode
-    assert stat.S_IMODE((tmp_path / "loss_curve.png").stat().st_mode) == file_mode
-    assert stat.S_IMODE((tmp_path / "step-0001").stat().st_mode) == dir_mode

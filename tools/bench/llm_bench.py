@@ -1,6 +1,6 @@
 """TaskHandler concurrency and response-cache speedups against a loopback server, same run.
 
-A loopback OpenAI-compatible server (``python -m llm_backends.loopback``, its own process, as a
+A loopback OpenAI-compatible server (``python -m llm_backends.testing.loopback``, its own process, as a
 real server would be) answers every chat request after a fixed latency (200 ms by default). Each
 task is a small workspace with one TODO file (one chat call). Workspaces and cache live under
 ``--root``: by default /dev/shm (tmpfs) when it exists, so that what is timed is the handler and
@@ -39,7 +39,7 @@ from llm_backends.workspace import build_view, write_inside
 def loopback_server(latency_ms: float):
     """Start the loopback server in a child process; yield its base URL; always stop it."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llm_backends.loopback", "--latency-ms", str(latency_ms)],
+        [sys.executable, "-m", "llm_backends.testing.loopback", "--latency-ms", str(latency_ms)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -20,7 +20,7 @@ from llm_backends.backends.claude_agent import (  # noqa: E402
     make_permission_callback,
     make_pre_tool_hook,
 )
-from llm_backends.loopback_anthropic import LoopbackAnthropicServer  # noqa: E402
+from llm_backends.testing import LoopbackAnthropicServer  # noqa: E402
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from llm_backends import (
     TaskHandler,
 )
 from llm_backends.backends.openai import OpenAIBackend, parse_retry_after
-from llm_backends.loopback import LoopbackChatServer
+from llm_backends.testing import LoopbackChatServer
 
 FAST = RetryPolicy(base_delay_s=0.01, max_delay_s=0.05)
 

@@ -16,15 +16,13 @@ moment leaves LATEST pointing at a complete checkpoint.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from nanogpt_dag import atomic_write
+from nanogpt_dag import atomic_directory, atomic_write
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -60,26 +58,20 @@ def save_checkpoint(
     root = checkpoints_dir(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     name = f"step_{state.step:07d}"
-    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.", suffix=".tmp"))
-    weights = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    save_file(weights, str(tmp / "model.safetensors"))
-    (tmp / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
-    torch.save(
-        {
-            "step": state.step,
-            "optimizer": state.optimizer,
-            "rng_state": state.rng_state,
-            "elapsed_s": state.elapsed_s,
-        },
-        tmp / "trainer_state.pt",
-    )
-    tmp.chmod(0o755)
-    for file in tmp.iterdir():
-        file.chmod(0o644)
     final = root / name
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
+    with atomic_directory(final) as tmp:
+        weights = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+        save_file(weights, str(tmp / "model.safetensors"))
+        (tmp / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+        torch.save(
+            {
+                "step": state.step,
+                "optimizer": state.optimizer,
+                "rng_state": state.rng_state,
+                "elapsed_s": state.elapsed_s,
+            },
+            tmp / "trainer_state.pt",
+        )
     atomic_write(root / "LATEST", lambda tmp: tmp.write_text(name))
     for old in sorted(root.glob("step_*"))[:-keep]:
         shutil.rmtree(old, ignore_errors=True)

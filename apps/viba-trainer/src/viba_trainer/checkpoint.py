@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from viba_trainer.atomic import atomic_directory
+from symtensor_store.atomic import atomic_directory
 from viba_trainer.errors import ExperienceError
 from viba_trainer.metrics import IterationMetrics
 

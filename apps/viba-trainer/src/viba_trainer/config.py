@@ -7,7 +7,7 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from viba_trainer.atomic import write_text_atomic
+from symtensor_store.atomic import atomic_write_text
 from viba_trainer.dataset import SPLITS
 from viba_trainer.errors import ExperienceError, VibaTrainerError
 
@@ -100,7 +100,7 @@ class TrainConfig:
             "pairs": list(self.pairs),
             "validation": list(self.validation),
         }
-        write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> TrainConfig:

@@ -13,7 +13,7 @@ import torch
 from symtensor_autograd import check_experience, read_texts, text_edit_distance_ratio
 from symtensor_store import SymbolicTensorError, load_tensor
 
-from viba_trainer.atomic import write_text_atomic
+from symtensor_store.atomic import atomic_write_text
 from viba_trainer.checkpoint import EXPERIENCE_DIR, CheckpointStore
 from viba_trainer.config import TrainConfig, require_at_least_one
 from viba_trainer.dataset import load_pairs
@@ -217,7 +217,7 @@ def evaluate_files(
         for result in results:
             path = Path(output_dir) / f"{result.source.stem}.viba"
             try:
-                write_text_atomic(path, result.translation)
+                atomic_write_text(path, result.translation)
             except OSError as error:
                 raise VibaTrainerError(f"cannot write {path}: {error}") from error
     usage = handler.usage  # a cached answer counts as a call: the same prompt was asked

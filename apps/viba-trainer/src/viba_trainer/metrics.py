@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from viba_trainer.atomic import write_file_atomic, write_text_atomic
+from symtensor_store.atomic import atomic_write, atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class IterationMetrics:
 
 def write_metrics(history: list[IterationMetrics], path: Path) -> None:
     """Rewrite ``metrics.jsonl`` from the whole history (atomically)."""
-    write_text_atomic(path, "".join(record.to_json() + "\n" for record in history))
+    atomic_write_text(path, "".join(record.to_json() + "\n" for record in history))
 
 
 def read_metrics(path: Path) -> list[IterationMetrics]:
@@ -109,6 +109,6 @@ def plot_loss_curve(history: list[IterationMetrics], path: Path, title: str = ""
     loss_axis.set_title(title or "Python -> Viba: loss per iteration")
     fig.tight_layout()
     try:
-        write_file_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
     finally:
         plt.close(fig)

@@ -50,7 +50,11 @@ def _resolve_in_root(root: str, text: str) -> str:
 
 
 def atomic_write_text(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` through a temporary file and os.replace (never half-written)."""
+    """Write ``content`` to ``path`` through a temporary file and os.replace (never half-written).
+
+    A private copy of the mechanism in ``symtensor_store.atomic``: llm-backends is a root of
+    its own (symtensor-autograd depends on both), so neither may import the other.
+    """
     directory, name = os.path.split(os.fspath(path))
     tmp = os.path.join(
         directory, f".{name}.{os.getpid()}.{threading.get_ident()}.{next(_tmp_counter)}.tmp"

@@ -7,10 +7,11 @@
 - `dag_losses`, `DagLosses`, `DagLossWeights`: masked per-component losses + execution loss;
   `component_masks`: what each component is scored over.
 - `CharTokenizer`: character-level tokenizer for arithmetic text (no network).
-- `atomic_write`: write a file under a temporary name and rename it into place.
+- `atomic_write` / `atomic_directory`: write a file (a folder) under a temporary name and
+  rename it into place.
 """
 
-from nanogpt_dag.atomic import atomic_write
+from nanogpt_dag.atomic import atomic_directory, atomic_write
 from nanogpt_dag.dag_head import (
     OPERAND_COEFFICIENTS,
     DagPrediction,
@@ -54,6 +55,7 @@ __all__ = [
     "PredictorOnlyModel",
     "SequenceTooLongError",
     "TokenizerError",
+    "atomic_directory",
     "atomic_write",
     "causal_operand_mask",
     "component_masks",

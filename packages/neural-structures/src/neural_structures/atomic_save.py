@@ -1,4 +1,8 @@
-"""Saving tensors to disk so that a crash never leaves a half-written file behind."""
+"""Saving tensors to disk so that a crash never leaves a half-written file behind.
+
+The one copy for neural-structures' line (neurallambda builds on it). symtensor-store and
+nanogpt-dag keep their own atomic writes: the three lines do not depend on each other.
+"""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from neural_structures.arguments import integer_at_least, length_range, positive_float
 from neural_structures.errors import ConfigurationError
 from neural_structures.models import LSTMBaseline, LSTMConfig, StackRNN, StackRNNConfig
 from neural_structures.tasks import IGNORE, TASKS, Task
@@ -108,42 +109,6 @@ def evaluate(
     return accuracy
 
 
-def _parse_range(text: str) -> tuple[int, int]:
-    try:
-        low, _, high = text.partition("-")
-        result = (int(low), int(high or low))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a range like 1-40, got {text!r}") from None
-    if not 1 <= result[0] <= result[1]:
-        raise argparse.ArgumentTypeError(f"expected 1 <= low <= high, got {text!r}")
-    return result
-
-
-def integer_at_least(minimum: int):
-    """An argparse type: an integer >= ``minimum``, else a one-line usage error."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (fields of :class:`TrainConfig` plus --models)."""
     defaults = TrainConfig()
@@ -160,81 +125,46 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["stack_rnn", "lstm"],
         help="models to train one after the other with the same budget",
     )
-    parser.add_argument(
-        "--steps",
-        type=integer_at_least(0),
-        default=defaults.steps,
-        help="training steps (default %(default)s)",
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=integer_at_least(1),
-        default=defaults.batch_size,
-        help="sequences per training step, all of one random length (default %(default)s)",
-    )
+    counts = [  # flag, smallest value, default, what it counts
+        ("--steps", 0, defaults.steps, "training steps"),
+        ("--batch-size", 1, defaults.batch_size, "sequences per training step, of one length"),
+        ("--test-step", 1, 1, "test every k-th length"),
+        ("--test-samples", 1, defaults.test_samples, "sequences per test length"),
+        ("--hidden-size", 1, defaults.hidden_size, "Stack-RNN controller size"),
+        ("--cell-size", 1, defaults.cell_size, "Stack-RNN stack cell size"),
+        ("--lstm-hidden-size", 1, defaults.lstm_hidden_size, "LSTM size"),
+        ("--log-every", 1, defaults.log_every, "print the loss every N steps"),
+    ]
+    for flag, smallest, default, what in counts:
+        parser.add_argument(
+            flag,
+            type=integer_at_least(smallest),
+            default=default,
+            help=f"{what} (default %(default)s)",
+        )
     parser.add_argument(
         "--lr",
-        type=_positive_float,
+        type=positive_float,
         default=defaults.lr,
         help="Adam learning rate (default %(default)g)",
     )
-    parser.add_argument(
-        "--train-lengths",
-        type=_parse_range,
-        default=defaults.train_lengths,
-        help="range LOW-HIGH of task lengths sampled for training "
-        f"(default {defaults.train_lengths[0]}-{defaults.train_lengths[1]})",
-    )
-    parser.add_argument(
-        "--test-lengths",
-        type=_parse_range,
-        default=defaults.test_lengths,
-        help="range LOW-HIGH of task lengths to test on "
-        f"(default {defaults.test_lengths[0]}-{defaults.test_lengths[1]})",
-    )
-    parser.add_argument(
-        "--test-step",
-        type=integer_at_least(1),
-        default=1,
-        help="test every k-th length (default %(default)s)",
-    )
-    parser.add_argument(
-        "--test-samples",
-        type=integer_at_least(1),
-        default=defaults.test_samples,
-        help="sequences per test length (default %(default)s)",
-    )
+    for flag, default, use in (
+        ("--train-lengths", defaults.train_lengths, "sampled for training"),
+        ("--test-lengths", defaults.test_lengths, "to test on"),
+    ):
+        parser.add_argument(
+            flag,
+            type=length_range,
+            default=default,
+            help=f"range LOW-HIGH of task lengths {use} (default {default[0]}-{default[1]})",
+        )
     parser.add_argument(
         "--seed", type=int, default=defaults.seed, help="seeds data and init (default %(default)s)"
-    )
-    parser.add_argument(
-        "--hidden-size",
-        type=integer_at_least(1),
-        default=defaults.hidden_size,
-        help="Stack-RNN controller size (default %(default)s)",
-    )
-    parser.add_argument(
-        "--cell-size",
-        type=integer_at_least(1),
-        default=defaults.cell_size,
-        help="Stack-RNN stack cell size (default %(default)s)",
-    )
-    parser.add_argument(
-        "--lstm-hidden-size",
-        type=integer_at_least(1),
-        default=defaults.lstm_hidden_size,
-        help="LSTM size (default %(default)s)",
     )
     parser.add_argument(
         "--soft-test",
         action="store_true",
         help="keep soft stack actions at test time (default: argmax, an exact discrete stack)",
-    )
-    parser.add_argument(
-        "--log-every",
-        type=integer_at_least(1),
-        default=defaults.log_every,
-        help="print the loss every N steps (default %(default)s)",
     )
     parser.add_argument(
         "--threads",

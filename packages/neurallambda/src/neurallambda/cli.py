@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 import torch
-from neural_structures.train import integer_at_least
+from neural_structures.arguments import integer_at_least
 
 from neurallambda.errors import NeurallambdaError
 from neurallambda.machine import MachineConfig, MachineState, ReductionMachine

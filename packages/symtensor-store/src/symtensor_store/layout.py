@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from symtensor_store import atomic
 from symtensor_store.errors import StorageError
 
 SHAPE_FILE = "shape"
@@ -64,33 +65,17 @@ def _ensure_folder(folder: Path) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` (UTF-8, no newline translation) to `path` via temp file + `os.replace`.
+    """Write `text` (UTF-8, no newline translation) to element file `path` atomically.
 
     If `path` is a symbolic link, the file it names is replaced and the link is kept. Raises
     StorageError (naming the path) when the text cannot be encoded or the file cannot be written.
     """
     try:
-        payload = text.encode("utf-8")
+        atomic.atomic_write_text(_final_target(Path(path)), text, durable=False)
     except UnicodeEncodeError as error:
         raise StorageError(f"{path}: text cannot be stored as UTF-8 ({error.reason})") from error
-    try:
-        target = _final_target(Path(path))
-        _ensure_folder(target.parent)
-        tmp = target.parent / f".tmp-{uuid.uuid4().hex}.part"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except OSError as error:
         raise StorageError(f"{path}: cannot write element ({error.strerror or error})") from error
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, target)
-    except BaseException as error:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise StorageError(
-                f"{path}: cannot write element ({error.strerror or error})"
-            ) from error
-        raise
 
 
 def atomic_symlink(link: Path, points_to: str | Path) -> None:

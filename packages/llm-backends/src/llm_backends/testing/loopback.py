@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     import sys
 
     parser = argparse.ArgumentParser(
-        prog="python -m llm_backends.loopback",
+        prog="python -m llm_backends.testing.loopback",
         description="Scriptable OpenAI-compatible chat server on 127.0.0.1 (for tests and benchmarks).",
     )
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before every answer")
