@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 import torch
-
 from symtensor_store.atomic import atomic_directory
+
 from viba_trainer.errors import ExperienceError
 from viba_trainer.metrics import IterationMetrics
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from symtensor_store.atomic import atomic_write_text
+
 from viba_trainer.dataset import SPLITS
 from viba_trainer.errors import ExperienceError, VibaTrainerError
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 from symtensor_autograd import check_experience, read_texts, text_edit_distance_ratio
 from symtensor_store import SymbolicTensorError, load_tensor
-
 from symtensor_store.atomic import atomic_write_text
+
 from viba_trainer.checkpoint import EXPERIENCE_DIR, CheckpointStore
 from viba_trainer.config import TrainConfig, require_at_least_one
 from viba_trainer.dataset import load_pairs
