@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import Levenshtein
 import torch
 
 from symtensor_autograd.errors import GradientChannelError, LossShapeError
@@ -28,41 +29,10 @@ from symtensor_autograd.texts import (
 def levenshtein_distance(a: str, b: str) -> int:
     """Number of single-character insertions, deletions and substitutions turning ``a`` into ``b``.
 
-    Bit-parallel (Myers 1999, in Hyyrö's formulation for global distance): one column of the
-    dynamic-programming table is a pair of Python ints holding its vertical deltas, so each
-    character of the longer text costs a handful of big-int operations instead of a loop over
-    the shorter one.
+    Computed by the ``Levenshtein`` library (C++, bit-parallel): the same distances as the
+    textbook dynamic program (tested against it), tens of times faster than any pure-Python one.
     """
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    end_a, end_b = len(a), len(b)
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a -= 1
-        end_b -= 1
-    text, pattern = a[start:end_a], b[start:end_b]
-    if len(text) < len(pattern):
-        text, pattern = pattern, text
-    if not pattern:
-        return len(text)
-    match: dict[str, int] = {}
-    for position, char in enumerate(pattern):
-        match[char] = match.get(char, 0) | (1 << position)
-    full, top = (1 << len(pattern)) - 1, 1 << (len(pattern) - 1)
-    plus, minus, distance = full, 0, len(pattern)  # vertical +1 / -1 deltas of the column
-    for char in text:
-        x = match.get(char, 0) | minus
-        diagonal = (((x & plus) + plus) ^ plus) | x
-        h_plus = minus | (~(diagonal | plus) & full)
-        h_minus = plus & diagonal
-        if h_plus & top:
-            distance += 1
-        elif h_minus & top:
-            distance -= 1
-        x = ((h_plus << 1) | 1) & full
-        minus = x & diagonal
-        plus = ((h_minus << 1) | ~(x | diagonal)) & full
-    return distance
+    return Levenshtein.distance(a, b)
 
 
 def text_edit_distance_ratio(a: str, b: str) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -53,16 +54,24 @@ def gather(t: torch.Tensor, flat_indices: np.ndarray, *, view: bool) -> torch.Te
     picked = torch.tensor(flat_indices.reshape(-1).tolist(), dtype=torch.long)
     coefficients = source_coefficients[picked].reshape(flat_indices.shape).clone()
     result = make_none_tensor(flat_indices.shape, t.st_root, dtype=t.dtype)
-    for k, source in enumerate(flat_indices.reshape(-1).tolist()):
-        source_path = layout.element_file(t.st_root, t.st_uid, source)
+    fill_elements(result, ((t, source) for source in flat_indices.reshape(-1).tolist()), view=view)
+    with torch.no_grad():
+        result.copy_(coefficients)
+    return keep_alive(result, t) if view else result
+
+
+def fill_elements(
+    result: torch.Tensor, sources: Iterable[tuple[torch.Tensor, int]], *, view: bool
+) -> None:
+    """Element k of `result` becomes element `flat` of `source`, the k-th `(source, flat)` pair:
+    a symbolic link to it (`view=True`) or a copy of its text (none stays none)."""
+    for k, (source, flat) in enumerate(sources):
+        source_path = layout.element_file(source.st_root, source.st_uid, flat)
         target_path = layout.element_file(result.st_root, result.st_uid, k)
         if view:
             link_to_element(target_path, source_path)
         else:
             layout.copy_element(source_path, target_path)
-    with torch.no_grad():
-        result.copy_(coefficients)
-    return keep_alive(result, t) if view else result
 
 
 def link_to_element(link: Path, element: Path) -> None:

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from symtensor_store import layout
 from symtensor_store.elements import keep_alive, make_none_tensor, require_symbolic
 from symtensor_store.errors import ShapeMismatchError
-from symtensor_store.indexing import link_to_element
+from symtensor_store.indexing import fill_elements
 
 
 def stack_tensors(
@@ -48,16 +47,11 @@ def stack_tensors(
     ).reshape(-1)
     first = tensors[0]
     result = make_none_tensor(coefficients.shape, first.st_root, dtype=first.dtype)
-    for k, (source_tensor, source_index) in enumerate(
-        zip(which.tolist(), inner.tolist(), strict=True)
-    ):
-        source = tensors[source_tensor]
-        source_path = layout.element_file(source.st_root, source.st_uid, source_index)
-        target_path = layout.element_file(result.st_root, result.st_uid, k)
-        if view:
-            link_to_element(target_path, source_path)
-        else:
-            layout.copy_element(source_path, target_path)
+    fill_elements(
+        result,
+        ((tensors[t], flat) for t, flat in zip(which.tolist(), inner.tolist(), strict=True)),
+        view=view,
+    )
     with torch.no_grad():
         result.copy_(coefficients.to(result.dtype))
     return keep_alive(result, *tensors) if view else result
