@@ -4,6 +4,7 @@ import random
 
 import pytest
 import torch
+
 from viba_trainer.checkpoint import CheckpointStore
 from viba_trainer.errors import ExperienceError
 from viba_trainer.metrics import IterationMetrics

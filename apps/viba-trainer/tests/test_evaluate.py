@@ -3,6 +3,7 @@
 import shutil
 
 import pytest
+
 from viba_trainer.cli import main
 from viba_trainer.dataset import load_pairs
 from viba_trainer.evaluation import evaluate_files

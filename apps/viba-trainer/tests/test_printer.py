@@ -3,6 +3,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from viba_trainer.dataset import PAIR_NAMES, load_pairs
 from viba_trainer.viba import ast, format_expr, format_viba, parse_viba
 

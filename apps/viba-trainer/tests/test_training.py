@@ -16,6 +16,7 @@ import pytest
 import torch
 from symtensor_autograd import read_texts, write_texts
 from symtensor_store import load_tensor, pack_tensor
+
 from viba_trainer import training
 from viba_trainer.cli import main
 from viba_trainer.config import TrainConfig
@@ -238,6 +239,7 @@ def test_load_experience_restores_texts_and_coefficients(tmp_path):
 def test_the_storage_root_stays_flat_over_iterations(tmp_path):
     """Training and validating leave no folder per iteration under the storage root."""
     from llm_backends import TaskHandler
+
     from viba_trainer.scripted import scripted_backend
 
     config = TrainConfig(iterations=4, pairs=PAIRS, validation=["guard"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.slow
-BENCH = Path(__file__).parents[1] / "tools" / "bench" / "viba_bench.py"
+BENCH = Path(__file__).parents[3] / "tools" / "bench" / "viba_bench.py"
 
 
 def run(*args, tmp_path):

@@ -3,6 +3,7 @@
 import ast as python_ast
 
 import pytest
+
 from viba_trainer.dataset import PAIR_NAMES, PATTERNS, SPLITS, TranslationPair, load_pairs
 from viba_trainer.errors import DatasetError
 from viba_trainer.viba import check_strict_viba, parse_viba

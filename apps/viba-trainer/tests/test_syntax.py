@@ -3,6 +3,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from viba_trainer.viba import VibaSyntaxError, ast, check_viba, is_valid_viba, parse_viba, tokenize
 
 

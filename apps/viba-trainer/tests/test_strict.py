@@ -1,6 +1,7 @@
 """The strict Viba check: every reference passes, Python-ish and half-translated output fails."""
 
 import pytest
+
 from viba_trainer.dataset import load_pairs
 from viba_trainer.viba import check_strict_viba, is_strict_viba, is_valid_viba
 

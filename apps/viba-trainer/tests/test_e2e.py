@@ -2,6 +2,7 @@
 
 import pytest
 from symtensor_store import dump_tensor
+
 from viba_trainer.config import TrainConfig
 from viba_trainer.dataset import load_pairs
 from viba_trainer.evaluation import evaluate_files

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+
 from viba_trainer.cli import build_parser, main
 from viba_trainer.config import TrainConfig
 from viba_trainer.errors import VibaTrainerError

@@ -2,6 +2,7 @@
 
 import pytest
 from symtensor_autograd import format_keywords, jaccard_similarity, parse_keyword_text
+
 from viba_trainer.canonical import Renaming
 from viba_trainer.checked import checked_answers, unit_agrees
 from viba_trainer.dataset import PAIR_NAMES, SPLITS, load_pairs
