@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 import torch
 from llm_backends import ScriptedBackend, TaskHandler
 from symtensor_autograd import GradientChannel, LlmRunner
+from symtensor_autograd.testing import TranslationMemory
 from symtensor_store import make_tensor
 
 
@@ -34,27 +34,9 @@ def make(root: Path) -> Callable[..., torch.Tensor]:
     return build
 
 
-def _memory_llm(view, todo: str) -> str:
-    """A scripted LLM that translates correctly only when an example holds the very input.
-
-    keywords.txt: the words of text.txt; output.txt: the output of the example whose input equals
-    input.txt, else "unknown"; new_key / new_value: the entry unchanged; new_input: "better input".
-    """
-    files = view.files
-    if todo == "keywords.txt":
-        return "\n".join(sorted(set(re.findall(r"\w+", files["text.txt"].lower())))) + "\n"
-    if todo == "output.txt":
-        for n in range(1, 20):
-            if files.get(f"example_{n}_input.txt") == files["input.txt"]:
-                return files[f"example_{n}_output.txt"]
-        return "unknown\n"
-    if todo == "new_key.txt":
-        return files["entry_key.txt"]
-    if todo == "new_value.txt":
-        return files["case_1_expected.txt"]
-    if todo == "new_input.txt":
-        return "better " + files["input.txt"]
-    raise KeyError(todo)
+# The translation memory of the unit tests: a wrong output's value row is rewritten to the
+# expected text, and an input is "improved" by prefixing "better ".
+_memory_llm = TranslationMemory(rewrite_values=True, improve=lambda text: "better " + text)
 
 
 @pytest.fixture

@@ -18,22 +18,12 @@ from symtensor_autograd import (
     st_attention,
     stamp,
 )
+from symtensor_autograd.testing import TranslationMemory
 from symtensor_autograd.texts import apply_diff
 from symtensor_store import make_tensor
 
-
-def respond(view, todo: str) -> str:
-    """A translation memory: right only when an example holds the very input; inputs improved
-    by upper-casing their first word ``one``."""
-    files = view.files
-    if todo == "output.txt":
-        for n in range(1, 10):
-            if files.get(f"example_{n}_input.txt") == files["input.txt"]:
-                return files[f"example_{n}_output.txt"]
-        return "no idea\n"
-    if todo == "new_input.txt":
-        return files["input.txt"].replace("one", "ONE", 1)
-    return files.get("entry_key.txt" if todo == "new_key.txt" else "entry_value.txt", "")
+# Inputs are "improved" by upper-casing their first word "one".
+respond = TranslationMemory(unknown="no idea\n", improve=lambda text: text.replace("one", "ONE", 1))
 
 
 def test_attention_then_moe_trains_and_sends_text_gradients_back_to_the_sequence(tmp_path):
