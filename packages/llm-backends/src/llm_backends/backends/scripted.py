@@ -55,7 +55,9 @@ class ScriptedBackend:
 
     def __init__(self, respond: Respond, *, model: str | None = None, delay_s: float = 0.0) -> None:
         self.respond = respond
-        name = getattr(respond, "__qualname__", type(respond).__qualname__)  # a function or an object
+        name = getattr(
+            respond, "__qualname__", type(respond).__qualname__
+        )  # a function or an object
         self.model = model or f"scripted:{respond.__module__}.{name}"
         self.delay_s = delay_s
         self.calls = 0
