@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from dataclasses import fields
+from importlib.metadata import version
 
 from dag_executor import DagError
 from nanogpt_dag import NanoGptDagError
@@ -36,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog=USAGE_EPILOG + keys,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('predictor-trainer')}"
+    )
     shipped = ", ".join(sorted(shipped_configs()))
     parser.add_argument("config", help=f"a .toml file or a shipped config name ({shipped})")
     parser.add_argument(
@@ -44,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the process exit status."""
     from predictor_trainer.train import train
 
@@ -62,6 +66,15 @@ def main(argv: list[str] | None = None) -> int:
         summary = {"step": result.step, "last_loss": result.last_loss} | result.final_eval
         print(json.dumps(summary))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``predictor-train``; returns the exit status (130 when interrupted)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("predictor-train: interrupted; continue with --init_from=resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

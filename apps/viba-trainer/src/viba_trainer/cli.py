@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 from viba_trainer.config import BACKENDS, KEYWORD_MODES, TrainConfig
@@ -112,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="viba-train",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('viba-trainer')}"
     )
     commands = parser.add_subparsers(dest="command", metavar="{train,evaluate}")
 
@@ -253,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _with_default_command(argv: Sequence[str]) -> list[str]:
     """``viba-train [options]`` means ``viba-train train [options]``."""
     argv = list(argv)
-    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
         return ["train", *argv]
     return argv
 

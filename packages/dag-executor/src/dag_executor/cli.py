@@ -7,6 +7,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from typing import Any
 
 from dag_executor.config import DagConfig
@@ -31,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog="A bad expression (syntax, unsupported operation, division by zero, too many numbers "
         "for the depth, a number beyond the digit limits) prints a one-line error naming it and "
         "exits with status 2. Example: dag-exec '(-3) * (-3) + 1/3' --depth 4",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('dag-executor')}"
     )
     parser.add_argument(
         "expression",
@@ -107,7 +111,7 @@ def _print_tables(text: str, data: dict[str, Any], config: DagConfig) -> None:
     print(f"\nexecutor value: {data['executor_value']!r}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``dag-exec``; returns the exit status (2 for a bad expression)."""
     parser = _parser()
     args, unknown = parser.parse_known_args(argv)
@@ -137,6 +141,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         _print_tables(args.expression, data, config)
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``dag-exec``; returns the exit status (130 when interrupted)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("dag-exec: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

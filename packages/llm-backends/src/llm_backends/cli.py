@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from .backends import BACKEND_NAMES, make_backend
@@ -25,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
             "exit status: 0 when every task filled its files, 1 when a task failed (each failure "
             "is printed with its error), 2 for bad arguments or backend settings."
         ),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('llm-backends')}"
     )
     parser.add_argument(
         "workspaces", nargs="+", type=Path, metavar="WORKSPACE", help="task directory"
@@ -77,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _main(argv: list[str] | None = None) -> int:
     """Run the tasks; print one line per task and the usage; exit 1 if any task failed."""
     args = build_parser().parse_args(argv)
     try:
@@ -105,6 +109,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED {result.task.workspace}: {type(result.error).__name__}: {result.error}")
     print(f"usage: {handler.usage}")
     return 0 if all(r.ok for r in results) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``llm-backends``; returns the exit status (130 when interrupted)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("llm-backends: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 
 import torch
 import torch.nn.functional as F
@@ -117,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train models on a stack task with short inputs, test on longer ones, "
         "and print per-token accuracy per test length.",
     )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('neural-structures')}"
+    )
     parser.add_argument("--task", default=defaults.task, choices=sorted(TASKS), help="which task")
     parser.add_argument(
         "--models",
@@ -176,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``neural-structures-train``."""
     args = build_parser().parse_args(argv)
     if args.threads:
@@ -220,6 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for kind, mean in summary.items():
         print(f"  {kind:10s} {mean:.4f}")
     return 0 if all(math.isfinite(m) for m in summary.values()) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``neural-structures-train``; returns the exit status (130 when interrupted)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("neural-structures-train: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

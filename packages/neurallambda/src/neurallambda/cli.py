@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 
 import torch
 from neural_structures.arguments import integer_at_least
@@ -38,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog='example: neurallambda run "((fn [x y] \'(1 y x)) 10 100)"\n\n' + _LANGUAGE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('neurallambda')}"
     )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser(
@@ -137,7 +141,7 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if same else 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurallambda`` console script; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
@@ -148,6 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NeurallambdaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``neurallambda``; returns the exit status (130 when interrupted)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("neurallambda: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,60 @@
+"""Conventions every console script keeps: ``--version``, and Ctrl-C ends with status 130 and
+one line, never a KeyboardInterrupt traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+
+import pytest
+
+SCRIPTS = {
+    "viba-train": "viba-trainer",
+    "predictor-train": "predictor-trainer",
+    "neural-structures-train": "neural-structures",
+    "neurallambda": "neurallambda",
+    "dag-exec": "dag-executor",
+    "llm-backends": "llm-backends",
+}
+BIN = os.path.dirname(sys.executable)
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_version_names_the_program_and_its_distribution_version(script):
+    done = subprocess.run(
+        [os.path.join(BIN, script), "--version"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{script} {version(SCRIPTS[script])}"
+
+
+# Commands that run long enough to be interrupted.
+LONG_RUNS = {
+    "neural-structures-train": ["--steps", "100000", "--log-every", "1"],
+    "neurallambda": ["run", "((fn [x] (x x)) (fn [x] (x x)))", "--steps", "100000"],
+    "predictor-train": ["tiny", "--max_iters=100000", "--out_dir={tmp}/run"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(LONG_RUNS))
+def test_ctrl_c_exits_130_with_one_line(script, tmp_path):
+    argv = [arg.replace("{tmp}", str(tmp_path)) for arg in LONG_RUNS[script]]
+    process = subprocess.Popen(
+        [os.path.join(BIN, script), *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    time.sleep(8)  # past the imports, into the work
+    assert process.poll() is None, process.communicate()[1][-2000:]
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    assert stderr.count(f"{script}: interrupted") == 1, stderr[-2000:]
