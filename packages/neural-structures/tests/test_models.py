@@ -75,7 +75,7 @@ def test_training_cli_rejects_a_bad_range():
         (["--batch-size", "0"], "argument --batch-size: must be >= 1, got 0"),
         (["--test-samples", "0"], "argument --test-samples: must be >= 1, got 0"),
         (["--log-every", "0"], "argument --log-every: must be >= 1, got 0"),
-        (["--lr", "-1"], "argument --lr: must be > 0, got -1"),
+        (["--lr", "-1"], "argument --lr: must be a finite number > 0, got -1"),
         (["--steps", "x"], "argument --steps: expected an integer, got 'x'"),
     ],
 )

@@ -9,6 +9,7 @@ CONFIG may be a path to a `.toml` file or the name of a config shipped with the 
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from dataclasses import dataclass, fields
 from importlib import resources
@@ -88,8 +89,14 @@ class TrainConfig:
         for name in ("max_iters", "warmup_iters", "lr_decay_iters", "eval_interval", "seed"):
             if getattr(self, name) < 0:
                 raise TrainConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.seed >= 2**63:
+            raise TrainConfigError(f"seed must be < 2**63 (torch's generator), got {self.seed}")
         self._check_data()
         self._check_optimizer()
+        self._check_size()
+        if not self.out_dir.strip():
+            raise TrainConfigError("out_dir must name a folder for the run, got an empty string")
+        _check_out_dir(Path(self.out_dir))
         if self.init_from not in ("scratch", "resume"):
             raise TrainConfigError(
                 f"init_from must be 'scratch' or 'resume', got {self.init_from!r}"
@@ -136,9 +143,39 @@ class TrainConfig:
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise TrainConfigError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
+    def _check_size(self) -> None:
+        """Refuse a model whose weights and AdamW state could not fit in this machine's memory."""
+        if min(self.n_layer, self.n_head, self.n_embd, self.block_size) < 1:
+            raise TrainConfigError("n_layer, n_head, n_embd and block_size must be >= 1")
+        parameters = 12 * self.n_layer * self.n_embd**2 + self.block_size * self.n_embd
+        needed = 16 * parameters  # float32 weights, gradients and two AdamW moments
+        if needed > _physical_memory():
+            raise TrainConfigError(
+                f"a model of n_layer={self.n_layer}, n_embd={self.n_embd} needs about "
+                f"{needed / 2**30:.0f} GiB for weights and optimizer state, more than this "
+                f"machine's {_physical_memory() / 2**30:.0f} GiB"
+            )
+
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-able values."""
         return dataclasses.asdict(self)
+
+
+def _physical_memory() -> int:
+    """Bytes of RAM of this machine."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    """TrainConfigError unless ``out_dir`` is, or can become, a writable folder."""
+    for folder in (out_dir, *out_dir.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                what = "is" if folder == out_dir else f"is under {folder}, which is"
+                raise TrainConfigError(f"out_dir {out_dir} {what} a file, not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise TrainConfigError(f"out_dir {out_dir}: {folder} is not writable")
+            return
 
 
 KEY_HELP: dict[str, str] = {
@@ -269,9 +306,13 @@ def load_config(
     if name_or_path is not None:
         path = resolve_config_path(name_or_path)
         try:
-            raw = tomllib.loads(path.read_text())
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as err:
             raise TrainConfigError(f"{path} is not valid TOML: {err}") from None
+        except UnicodeDecodeError as err:
+            raise TrainConfigError(f"{path} is not UTF-8 text ({err.reason})") from None
+        except OSError as err:
+            raise TrainConfigError(f"{path}: cannot read ({err.strerror or err})") from None
         for key, value in raw.items():
             _check_known(key, str(path))
             values[key] = _convert(key, value, str(path))

@@ -107,6 +107,13 @@ def _add_backend_options(parser: argparse.ArgumentParser, *, top_k_default: int 
     )
 
 
+def folder_path(text: str) -> Path:
+    """An argparse type: a non-empty path (an empty one would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty path")
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``viba-train`` (subcommands ``train`` and ``evaluate``)."""
     parser = argparse.ArgumentParser(
@@ -139,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     train.add_argument(
         "--output-dir",
-        type=Path,
+        type=folder_path,
         default=Path("runs/viba"),
         help="where metrics, plot, checkpoints and the final experience go (default: runs/viba)",
     )
@@ -246,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument(
         "--output-dir",
-        type=Path,
+        type=folder_path,
         default=None,
         help="also write each translation as <output-dir>/<file stem>.viba",
     )

@@ -6,22 +6,29 @@ Each turns a bad value into argparse's one-line usage error (exit status 2), nev
 from __future__ import annotations
 
 import argparse
+import math
+
+MAX_LENGTH = 10_000  # longest task sequence: longer ones take hours per test length
+MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes a signed 64-bit integer
 
 
 def length_range(text: str) -> tuple[int, int]:
-    """An argparse type: a range of lengths ``LO-HI`` (or one length), 1 <= LO <= HI."""
+    """An argparse type: a range of lengths ``LO-HI`` (or one length), 1 <= LO <= HI <= 10,000."""
     try:
         low, _, high = text.partition("-")
         result = (int(low), int(high or low))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a range like 1-40, got {text!r}") from None
-    if not 1 <= result[0] <= result[1]:
-        raise argparse.ArgumentTypeError(f"expected 1 <= low <= high, got {text!r}")
+    if not 1 <= result[0] <= result[1] <= MAX_LENGTH:
+        raise argparse.ArgumentTypeError(
+            f"expected 1 <= low <= high <= {MAX_LENGTH:,}, got {text!r}"
+        )
     return result
 
 
-def integer_at_least(minimum: int):
-    """An argparse type: an integer >= ``minimum``, else a one-line usage error."""
+def integer_at_least(minimum: int, maximum: int | None = None):
+    """An argparse type: an integer >= ``minimum`` (and <= ``maximum``), else a one-line usage
+    error. The maximum keeps absurd sizes from running out of memory or time before a word."""
 
     def parse(text: str) -> int:
         try:
@@ -30,17 +37,19 @@ def integer_at_least(minimum: int):
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be <= {maximum:,}, got {value:,}")
         return value
 
     return parse
 
 
 def positive_float(text: str) -> float:
-    """An argparse type: a number > 0."""
+    """An argparse type: a finite number > 0."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value

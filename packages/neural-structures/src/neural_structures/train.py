@@ -22,7 +22,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neural_structures.arguments import integer_at_least, length_range, positive_float
+from neural_structures.arguments import (
+    MAX_LENGTH,
+    MAX_SEED,
+    integer_at_least,
+    length_range,
+    positive_float,
+)
 from neural_structures.errors import ConfigurationError
 from neural_structures.models import LSTMBaseline, LSTMConfig, StackRNN, StackRNNConfig
 from neural_structures.tasks import IGNORE, TASKS, Task
@@ -129,20 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["stack_rnn", "lstm"],
         help="models to train one after the other with the same budget",
     )
-    counts = [  # flag, smallest value, default, what it counts
-        ("--steps", 0, defaults.steps, "training steps"),
-        ("--batch-size", 1, defaults.batch_size, "sequences per training step, of one length"),
-        ("--test-step", 1, 1, "test every k-th length"),
-        ("--test-samples", 1, defaults.test_samples, "sequences per test length"),
-        ("--hidden-size", 1, defaults.hidden_size, "Stack-RNN controller size"),
-        ("--cell-size", 1, defaults.cell_size, "Stack-RNN stack cell size"),
-        ("--lstm-hidden-size", 1, defaults.lstm_hidden_size, "LSTM size"),
-        ("--log-every", 1, defaults.log_every, "print the loss every N steps"),
+    counts = [  # flag, smallest and largest value, default, what it counts
+        ("--steps", 0, 10**9, defaults.steps, "training steps"),
+        ("--batch-size", 1, 4096, defaults.batch_size, "sequences per training step"),
+        ("--test-step", 1, MAX_LENGTH, 1, "test every k-th length"),
+        ("--test-samples", 1, 4096, defaults.test_samples, "sequences per test length"),
+        ("--hidden-size", 1, 4096, defaults.hidden_size, "Stack-RNN controller size"),
+        ("--cell-size", 1, 4096, defaults.cell_size, "Stack-RNN stack cell size"),
+        ("--lstm-hidden-size", 1, 4096, defaults.lstm_hidden_size, "LSTM size"),
+        ("--log-every", 1, None, defaults.log_every, "print the loss every N steps"),
     ]
-    for flag, smallest, default, what in counts:
+    for flag, smallest, largest, default, what in counts:
         parser.add_argument(
             flag,
-            type=integer_at_least(smallest),
+            type=integer_at_least(smallest, largest),
             default=default,
             help=f"{what} (default %(default)s)",
         )
@@ -163,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"range LOW-HIGH of task lengths {use} (default {default[0]}-{default[1]})",
         )
     parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help="seeds data and init (default %(default)s)"
+        "--seed",
+        type=integer_at_least(0, MAX_SEED),
+        default=defaults.seed,
+        help="seeds data and init (default %(default)s)",
     )
     parser.add_argument(
         "--soft-test",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from importlib.metadata import version
 
 import torch
-from neural_structures.arguments import integer_at_least
+from neural_structures.arguments import MAX_SEED, integer_at_least
 
 from neurallambda.errors import NeurallambdaError
 from neurallambda.machine import MachineConfig, MachineState, ReductionMachine
@@ -64,23 +64,29 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("program", help='program text, e.g. "((fn [x] x) 42)"')
         sub.add_argument(
             "--steps",
-            type=integer_at_least(0),
+            type=integer_at_least(0, 10_000),
             default=100,
-            help="max reduction steps (default 100)",
+            help="max reduction steps, at most 10,000 (default 100; a step takes a few ms)",
         )
         sub.add_argument(
             "--vec-size",
-            type=integer_at_least(1),
+            type=integer_at_least(1, 8192),
             default=512,
-            help="dimension of the symbol vectors (default 512; too small is refused)",
+            help="dimension of the symbol vectors, at most 8192 (default 512; too small is "
+            "refused)",
         )
         sub.add_argument(
             "--cells",
-            type=integer_at_least(1),
+            type=integer_at_least(1, 4096),
             default=64,
-            help="memory cells, one per term node (64)",
+            help="memory cells, one per term node, at most 4096 (64)",
         )
-        sub.add_argument("--seed", type=int, default=0, help="codebook seed (default 0)")
+        sub.add_argument(
+            "--seed",
+            type=integer_at_least(0, MAX_SEED),
+            default=0,
+            help="codebook seed (default 0)",
+        )
         sub.add_argument(
             "--int-range",
             type=int,

@@ -298,9 +298,28 @@ class _Parser:
         return Let(tuple(bindings), self.expr())
 
 
+MAX_NESTING = 200  # brackets deep; the parser, desugaring and reference interpreter recurse
+
+
 def parse(text: str) -> Program:
-    """Parse program text; raises :class:`ParseError` with the line and column of the problem."""
+    """Parse program text; raises :class:`ParseError` with the line and column of the problem.
+
+    A program nested more than ``MAX_NESTING`` brackets deep is refused before parsing.
+    """
+    _check_nesting(text)
     return _Parser(text).program()
+
+
+def _check_nesting(text: str) -> None:
+    depth = 0
+    for line_number, line in enumerate(text.splitlines() or [""], 1):
+        for column, char in enumerate(line.split(";")[0], 1):  # comments do not count
+            depth += char in "(["
+            depth -= char in ")]"
+            if depth > MAX_NESTING:
+                raise ParseError(
+                    f"the program nests more than {MAX_NESTING} brackets deep", line_number, column
+                )
 
 
 def parse_expr(text: str) -> Expr:
