@@ -35,7 +35,7 @@ def test_version_names_the_program_and_its_distribution_version(script):
 # Commands that run long enough to be interrupted.
 LONG_RUNS = {
     "neural-structures-train": ["--steps", "100000", "--log-every", "1"],
-    "neurallambda": ["run", "((fn [x] (x x)) (fn [x] (x x)))", "--steps", "100000"],
+    "neurallambda": ["run", "((fn [x] (x x)) (fn [x] (x x)))", "--steps", "10000"],
     "predictor-train": ["tiny", "--max_iters=100000", "--out_dir={tmp}/run"],
 }
 

@@ -152,3 +152,21 @@ def test_main_config_trains_a_step_and_evaluates(tmp_path):
     result = train(load_config("main", small_run))
     assert result.step == 1 and result.final_eval["examples"] == 8
     assert latest_checkpoint(tmp_path).name == "step_0000001"
+
+
+def test_progress_in_a_log_file_is_plain_lines_not_bar_fragments(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "predictor-train"
+    argv = ["tiny", "--max_iters=5", "--eval_examples=8", "--eval_interval=0"]
+    done = subprocess.run(
+        [str(script), *argv, f"--out_dir={tmp_path / 'run'}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "\r" not in done.stderr
+    assert done.stderr.splitlines()[-1].startswith("train: step 5/5, loss ")

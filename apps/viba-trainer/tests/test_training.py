@@ -6,6 +6,7 @@ experience (high loss), the optimizer writes the units into it, iteration 2 reca
 """
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -138,12 +139,25 @@ def test_killed_subprocess_resumes_from_its_last_checkpoint(tmp_path):
     assert saved["iterations"] == last + 1
 
 
-def test_progress_bars_name_each_phase(tmp_path, capsys):
+def test_progress_is_one_plain_line_per_phase_when_not_on_a_terminal(tmp_path, capsys):
     argv = ["--backend", "scripted", "--pairs", "seq", "--iterations", "1"]
     assert main([*argv, "--output-dir", str(tmp_path / "run")]) == 0
     err = capsys.readouterr().err
+    assert "\r" not in err  # no bar fragments in a log file
     for phase in ("iteration 1/1 forward", "iteration 1/1 backward", "iteration 1/1 step"):
-        assert phase in err
+        assert re.search(rf"^{phase}: \d+ LLM calls, \d+\.\d s$", err, re.MULTILINE), err
+
+
+def test_a_run_leaves_nothing_behind_and_clears_a_killed_runs_leftovers(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    out = tmp_path / "run"
+    (out / ".tensors" / "old").mkdir(parents=True)  # what a killed run leaves
+    (out / ".loss_curve.k1ll3d.png.tmp").write_bytes(b"half a plot")
+    assert train(out, "--iterations", "1") == 0
+    assert not (out / ".tensors").exists()
+    assert not list(out.glob(".*.tmp"))
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_each_iteration_prints_loss_validity_patches_llm_calls_tokens_and_cache_hits(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -67,6 +68,9 @@ class RunResult:
     last_loss: float | None
     final_eval: dict[str, float]
     out_dir: Path
+
+
+PLAIN_PROGRESS_S = 30.0  # seconds between progress lines when stderr is not a terminal
 
 
 def build_model(config: TrainConfig) -> PredictorOnlyModel:
@@ -229,8 +233,12 @@ def train(config: TrainConfig) -> RunResult:
         log.reset()
     ddp = DistributedDataParallel(model) if process.world_size > 1 else model
     executor = DagExecutor(stream.dag).to(config.device)
-    bar = tqdm(total=config.max_iters, initial=start, disable=not (process.is_main and config.progress),
-               desc="train", dynamic_ncols=True)  # fmt: skip
+    # A live bar on a terminal; in a pipe or a log file, a plain line every PLAIN_PROGRESS_S.
+    shown = process.is_main and config.progress
+    live = shown and sys.stderr.isatty()
+    bar = tqdm(total=config.max_iters, initial=start, disable=not live, desc="train",
+               dynamic_ncols=True)  # fmt: skip
+    last_line = time.perf_counter()
     last_loss, t0 = None, time.perf_counter() - elapsed
     model.train()
     for step in range(start, config.max_iters):
@@ -240,6 +248,11 @@ def train(config: TrainConfig) -> RunResult:
         done, last_loss = step + 1, means[0]
         bar.update(1)
         bar.set_postfix(loss=f"{last_loss:.4f}")
+        now = time.perf_counter()
+        if shown and not live and (now - last_line >= PLAIN_PROGRESS_S or done == config.max_iters):
+            print(f"train: step {done}/{config.max_iters}, loss {last_loss:.4f}, "
+                  f"{now - t0:.0f} s", file=sys.stderr, flush=True)  # fmt: skip
+            last_line = now
         if log is not None and (done % config.log_interval == 0 or done == config.max_iters):
             record = {"step": done, "kind": "train", "lr": learning_rate_at(step, config),
                       "loss": last_loss, "elapsed_s": time.perf_counter() - t0}  # fmt: skip

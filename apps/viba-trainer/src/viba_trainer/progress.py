@@ -1,7 +1,12 @@
-"""One tqdm bar per training phase, counting the LLM calls (and cache hits) it makes."""
+"""One tqdm bar per training phase, counting the LLM calls (and cache hits) it makes.
+
+On a terminal the bar is live; in a pipe or a log file (where a bar would write carriage-return
+fragments) each phase prints one plain line when it ends instead.
+"""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +32,8 @@ def phase_progress(
     """
     start_count = _requests(usage())
     timing: dict[str, float] = {}
-    bar = tqdm(desc=label, unit=" LLM calls", disable=not enabled, leave=False, dynamic_ncols=True)
+    live = enabled and sys.stderr.isatty()
+    bar = tqdm(desc=label, unit=" LLM calls", disable=not live, leave=False, dynamic_ncols=True)
     stop = threading.Event()
 
     def update() -> None:
@@ -49,3 +55,6 @@ def phase_progress(
         poller.join()
         update()
         bar.close()
+        if enabled and not live:
+            calls = _requests(usage()) - start_count
+            print(f"{label}: {calls} LLM calls, {timing['seconds']:.1f} s", file=sys.stderr)

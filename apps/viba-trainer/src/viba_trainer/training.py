@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import random
-import tempfile
+import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,6 +48,7 @@ CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
 PLOT_FILE = "loss_curve.png"
 CALL_LOG_FILE = "llm_calls.jsonl"
+TENSORS_DIR = ".tensors"  # the run's symbolic tensors while it trains; removed when it ends
 BEST_LINK = "best"  # -> checkpoints/step-NNNN with the lowest validation loss
 # A translation this close to its reference (edit distance ratio) counts as exact.
 EXACT_LOSS = 0.05
@@ -383,9 +384,11 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -
     if history:
         _write_reports(config, history)  # metrics.jsonl may lag the checkpoint after a kill
 
-    with tempfile.TemporaryDirectory(prefix="viba-train-") as root:
+    _remove_leftovers(config.output_dir)
+    root = config.output_dir / TENSORS_DIR  # inside the run: a killed run leaves nothing elsewhere
+    try:
         _seed_everything(config.seed)
-        session = _Session(config, pairs, validation, handler, Path(root))
+        session = _Session(config, pairs, validation, handler, root)
         if checkpoint is not None:
             session.restore(checkpoint)
         for number in range(start + 1, config.iterations + 1):
@@ -410,4 +413,15 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -
             _write_reports(config, history)
             _link_best(config.output_dir, history)
             tqdm.write(metrics.summary())
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
     return TrainResult(config, history, time.perf_counter() - started, resumed_from=start)
+
+
+def _remove_leftovers(output_dir: Path) -> None:
+    """Delete what a killed run can leave in ``output_dir``: its tensor storage and the
+    temporaries of interrupted atomic writes (``.<name>.<random>.<suffix>.tmp``)."""
+    shutil.rmtree(output_dir / TENSORS_DIR, ignore_errors=True)
+    for temporary in output_dir.glob(".*.tmp"):
+        if temporary.is_file():
+            temporary.unlink(missing_ok=True)
