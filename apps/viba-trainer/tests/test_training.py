@@ -6,8 +6,8 @@ experience (high loss), the optimizer writes the units into it, iteration 2 reca
 """
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
