@@ -170,3 +170,17 @@ def test_progress_in_a_log_file_is_plain_lines_not_bar_fragments(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "\r" not in done.stderr
     assert done.stderr.splitlines()[-1].startswith("train: step 5/5, loss ")
+
+
+def test_a_killed_runs_temporaries_are_cleared_on_the_next_start(tmp_path):
+    from predictor_trainer.config import load_config
+    from predictor_trainer.train import train
+
+    out = tmp_path / "run"
+    (out / "checkpoints" / ".step_0000005.k1ll3d.tmp").mkdir(parents=True)
+    (out / ".metrics.png.k1ll3d.tmp.png").write_bytes(b"half a plot")
+    config = load_config("tiny", {"max_iters": 2, "eval_examples": 8, "eval_interval": 0,
+                                  "out_dir": str(out), "progress": False})  # fmt: skip
+    train(config)
+    assert not list(out.glob(".*.tmp*")) and not list((out / "checkpoints").glob(".*.tmp*"))
+    assert (out / "metrics.png").is_file()

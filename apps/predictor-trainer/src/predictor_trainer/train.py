@@ -26,6 +26,7 @@ from nanogpt_dag import (
     PredictorOnlyModel,
     atomic_write,
     dag_losses,
+    remove_temporaries,
 )
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
@@ -226,6 +227,9 @@ def train(config: TrainConfig) -> RunResult:
     optimizer = build_optimizer(model, config)
     state = _restore(config, model, optimizer)
     start, elapsed = (state.step, state.elapsed_s) if state else (0, 0.0)
+    if process.is_main and Path(config.out_dir).is_dir():
+        remove_temporaries(config.out_dir)  # what a killed run's interrupted writes left
+        remove_temporaries(Path(config.out_dir) / "checkpoints")
     log = MetricsLog(config.out_dir) if process.is_main else None
     if log is not None and state is not None:
         log.truncate_after(start)  # drop what a killed run logged after its last checkpoint

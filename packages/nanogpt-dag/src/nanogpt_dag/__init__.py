@@ -11,7 +11,7 @@
   rename it into place.
 """
 
-from nanogpt_dag.atomic import atomic_directory, atomic_write
+from nanogpt_dag.atomic import atomic_directory, atomic_write, remove_temporaries
 from nanogpt_dag.dag_head import (
     OPERAND_COEFFICIENTS,
     DagPrediction,
@@ -64,5 +64,6 @@ __all__ = [
     "gpt2_state_dict",
     "load_gpt2",
     "masked_mean",
+    "remove_temporaries",
     "save_gpt2",
 ]

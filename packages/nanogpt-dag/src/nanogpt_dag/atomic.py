@@ -13,17 +13,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+TMP = ".tmp"  # marks a temporary: every one is named `.<target name>.<random>.tmp[<suffix>]`
+
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> None:
     """Let `write(tmp)` create the file at a temporary path beside `path`, then rename it there.
 
-    The temporary file keeps `path`'s suffix (so `savefig` picks the right format), is synced to
+    The temporary file (`.<name>.<random>.tmp<suffix>`) keeps `path`'s suffix (so `savefig`
+    picks the right format), is synced to
     disk and given mode 0644 before the rename, and is removed if `write` fails.
 
         atomic_write(out / "LATEST", lambda tmp: tmp.write_text(name))
     """
     path = Path(path)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    fd, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=f"{TMP}{path.suffix}"
+    )
     os.close(fd)
     tmp = Path(name)
     try:
@@ -37,6 +42,15 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) 
         raise
 
 
+def remove_temporaries(folder: str | os.PathLike[str]) -> None:
+    """Delete the temporaries that interrupted atomic writes left in ``folder`` (a killed run)."""
+    for leftover in Path(folder).glob(f".*{TMP}*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary sibling folder; on success it replaces ``path`` (an older folder of
@@ -45,7 +59,7 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP))
     try:
         yield tmp
         tmp.chmod(0o755)

@@ -39,7 +39,8 @@ def atomic_write(
 ) -> None:
     """Let ``write(tmp)`` create the file at a temporary path beside ``path``, then rename it.
 
-    The temporary keeps ``path``'s suffix (so ``savefig`` picks the format); with ``durable`` it
+    The temporary, ``.<stem>.<random><suffix>.tmp``, ends in ``.tmp`` so that a killed run's
+    leftovers are recognisable (give ``savefig`` its ``format``); with ``durable`` it
     is synced to disk before the rename (element files skip that: they are many and small). The
     temporary is removed if anything fails.
 
