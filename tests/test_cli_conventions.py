@@ -58,3 +58,29 @@ def test_ctrl_c_exits_130_with_one_line(script, tmp_path):
     assert process.returncode == 130, stderr[-2000:]
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     assert stderr.count(f"{script}: interrupted") == 1, stderr[-2000:]
+
+
+def _interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    ("module", "patched", "argv", "script"),
+    [
+        ("dag_executor.cli", "expression_to_dag", ["1 + 2"], "dag-exec"),
+        ("llm_backends.cli", "make_backend", ["{tmp}", "do it", "f.py"], "llm-backends"),
+        ("neurallambda.cli", "_run", ["run", "(+ 1 2)"], "neurallambda"),
+        ("neural_structures.train", "make_task", [], "neural-structures-train"),
+        ("predictor_trainer.cli", "load_config", ["tiny"], "predictor-train"),
+    ],
+)
+def test_an_interrupt_anywhere_in_main_exits_130(
+    module, patched, argv, script, monkeypatch, capsys, tmp_path
+):
+    """Every console script, interrupted inside its work, says so in one line and exits 130."""
+    import importlib
+
+    cli = importlib.import_module(module)
+    monkeypatch.setattr(cli, patched, _interrupt)
+    assert cli.main([arg.replace("{tmp}", str(tmp_path)) for arg in argv]) == 130
+    assert capsys.readouterr().err.startswith(f"{script}: interrupted")
