@@ -44,7 +44,17 @@ CASES = [
     (
         "nan-timeout",
         "llm-backends",
-        ["{tmp}", "do it", "f.py", "--backend", "scripted", "--timeout", "nan"],
+        ["{tmp}", "-i", "do it", "-b", "scripted", "--timeout", "nan"],
+    ),
+    (
+        "infinite-timeout",
+        "llm-backends",
+        ["{tmp}", "-i", "do it", "-b", "scripted", "--timeout", "inf"],
+    ),
+    (
+        "negative-concurrency",
+        "llm-backends",
+        ["{tmp}", "-i", "do it", "-b", "scripted", "--concurrency", "-3"],
     ),
     ("empty-output-dir", "viba-train", ["--backend", "scripted", "--output-dir", ""]),
     (

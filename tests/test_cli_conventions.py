@@ -68,7 +68,7 @@ def _interrupt(*args, **kwargs):
     ("module", "patched", "argv", "script"),
     [
         ("dag_executor.cli", "expression_to_dag", ["1 + 2"], "dag-exec"),
-        ("llm_backends.cli", "make_backend", ["{tmp}", "do it", "f.py"], "llm-backends"),
+        ("llm_backends.cli", "make_backend", ["{tmp}", "-i", "do it"], "llm-backends"),
         ("neurallambda.cli", "_run", ["run", "(+ 1 2)"], "neurallambda"),
         ("neural_structures.train", "make_task", [], "neural-structures-train"),
         ("predictor_trainer.cli", "load_config", ["tiny"], "predictor-train"),

@@ -292,7 +292,7 @@ def test_a_bad_example_file_fails_the_task_with_its_name(
     ("setting", "message"),
     [
         ({"concurrency": 0}, "concurrency must be >= 1"),
-        ({"timeout_s": 0}, "timeout_s must be > 0"),
+        ({"timeout_s": 0}, "timeout_s must be a finite number > 0"),
         ({"max_retries": -1}, "max_retries must be >= 0"),
         ({"max_tokens": 0}, "max_tokens must be >= 1"),
     ],

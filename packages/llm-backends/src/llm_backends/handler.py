@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import threading
 import time
@@ -67,8 +68,8 @@ class TaskHandler:
     ) -> None:
         if concurrency < 1:
             raise BackendConfigError(f"concurrency must be >= 1, got {concurrency}")
-        if timeout_s <= 0:
-            raise BackendConfigError(f"timeout_s must be > 0, got {timeout_s}")
+        if not (math.isfinite(timeout_s) and timeout_s > 0):
+            raise BackendConfigError(f"timeout_s must be a finite number > 0, got {timeout_s}")
         if max_retries < 0:
             raise BackendConfigError(f"max_retries must be >= 0, got {max_retries}")
         if max_tokens < 1:
