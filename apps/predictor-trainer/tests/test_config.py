@@ -52,9 +52,25 @@ def test_wrongly_typed_value_is_rejected():
         load_config("tiny", ["--eval_only=maybe"])
 
 
-def test_override_without_equals_sign_is_rejected():
-    with pytest.raises(TrainConfigError, match="must look like --key=value"):
-        load_config("tiny", ["--max_iters", "3"])
+def test_overrides_take_key_value_in_both_forms_and_the_common_cli_names():
+    config = load_config(
+        "tiny", ["--max_iters", "3", "--seed=5", "--output-dir", "runs/x", "--quiet"]
+    )
+    assert (config.max_iters, config.seed, config.out_dir, config.progress) == (
+        3,
+        5,
+        "runs/x",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [(["max_iters=3"], "must look like --key=value"), (["--max_iters"], "needs a value")],
+)
+def test_malformed_overrides_are_rejected(argv, fragment):
+    with pytest.raises(TrainConfigError, match=fragment):
+        load_config("tiny", argv)
 
 
 def test_missing_config_lists_shipped_names():

@@ -16,8 +16,9 @@ from predictor_trainer.config import KEY_HELP, TrainConfig, load_config, shipped
 from predictor_trainer.errors import PredictorTrainerError
 
 USAGE_EPILOG = """\
-Every TrainConfig key can be overridden as --key=value, for example
-  predictor-train tiny --max_iters=200 --out_dir=runs/tiny
+Every TrainConfig key can be overridden as --key=value or --key value; the workspace's common
+names work too (--output-dir DIR for out_dir, --quiet for progress=false, --seed N), for example
+  predictor-train tiny --max_iters=200 --output-dir runs/tiny
   predictor-train tiny --eval_only=true                    # score an untrained model
   predictor-train tiny --eval_only=true --init_from=resume # score the latest checkpoint
   torchrun --nproc-per-node 2 -m predictor_trainer.cli tiny --threads=1   # data parallel

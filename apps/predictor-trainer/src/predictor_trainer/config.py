@@ -285,14 +285,31 @@ def _check_known(name: str, where: str) -> None:
         )
 
 
+# The workspace's common command-line names, for keys named differently here.
+ALIASES = {"output_dir": "out_dir"}
+FLAGS = {"quiet": ("progress", "false")}  # options that take no value
+
+
 def parse_overrides(args: list[str]) -> dict[str, str]:
-    """`["--max_iters=10", "--eval_only=true"]` -> `{"max_iters": "10", "eval_only": "true"}`."""
-    out = {}
-    for arg in args:
-        if not arg.startswith("--") or "=" not in arg:
-            raise TrainConfigError(f"override {arg!r} must look like --key=value")
-        key, value = arg[2:].split("=", 1)
+    """Config keys from the command line: ``--key=value`` or ``--key value``, plus the
+    workspace's common names (``--output-dir DIR`` for out_dir, ``--quiet`` for progress=false).
+
+    ``["--max_iters=10", "--output-dir", "runs/x"]`` -> ``{"max_iters": "10", "out_dir": "runs/x"}``.
+    """
+    out, rest = {}, list(args)
+    while rest:
+        arg = rest.pop(0)
+        if not arg.startswith("--") or arg == "--":
+            raise TrainConfigError(f"override {arg!r} must look like --key=value or --key value")
+        key, has_value, value = arg[2:].partition("=")
         key = key.replace("-", "_")
+        if key in FLAGS and not has_value:
+            key, value = FLAGS[key]
+        elif not has_value:
+            if not rest:
+                raise TrainConfigError(f"{arg} needs a value (--key=value or --key value)")
+            value = rest.pop(0)
+        key = ALIASES.get(key, key)
         _check_known(key, "command line")
         out[key] = value
     return out
