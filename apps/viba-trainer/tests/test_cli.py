@@ -72,9 +72,9 @@ def test_top_level_help_names_both_commands(capsys):
         (["--noise-std", "nan"], "--noise-std must be a finite number >= 0, got nan"),
     ],
 )
-def test_bad_train_arguments_exit_1_with_a_message(argv, fragment, tmp_path, capsys):
+def test_bad_train_arguments_exit_2_with_a_message(argv, fragment, tmp_path, capsys):
     code = main([*argv, "--backend", "scripted", "--output-dir", str(tmp_path / "run")])
-    assert code == 1
+    assert code == 2
     assert fragment in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
 
@@ -97,7 +97,7 @@ def test_empty_pair_list_is_refused_by_the_parser(tmp_path, capsys):
 
 def test_negative_noise_is_refused(tmp_path, capsys):
     code = main(["--noise-std", "-1", "--backend", "scripted", "--output-dir", str(tmp_path / "r")])
-    assert code == 1 and "--noise-std must be a finite number >= 0" in capsys.readouterr().err
+    assert code == 2 and "--noise-std must be a finite number >= 0" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["train", "evaluate"])
@@ -105,7 +105,7 @@ def test_help_states_the_exit_statuses(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
     text = capsys.readouterr().out
-    assert "Exit status: 0 done; 1 error, told in one line" in text
+    assert "Exit status: 0 done; 1 failed" in text and "told in one line" in text
     assert "2 bad usage" in text
 
 

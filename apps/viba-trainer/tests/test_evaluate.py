@@ -118,7 +118,7 @@ def test_unreadable_experience_directory_is_a_clear_error(
 
 def test_reference_count_must_match_the_files(trained_run, sources, capsys):
     files, references = sources
-    assert evaluate(trained_run, files, "--references", str(references[0])) == 1
+    assert evaluate(trained_run, files, "--references", str(references[0])) == 2  # bad usage
     assert "2 files" in capsys.readouterr().err
 
 
@@ -148,7 +148,9 @@ def test_an_experience_directory_without_read_permission_is_a_clear_error(
 def test_top_k_below_one_is_a_clear_error(top_k, trained_run, sources, tmp_path, capsys):
     files, _ = sources
     out = tmp_path / "translations"
-    assert evaluate(trained_run, files, "--top-k", top_k, "--output-dir", str(out)) == 1
+    assert (
+        evaluate(trained_run, files, "--top-k", top_k, "--output-dir", str(out)) == 2
+    )  # bad usage
     assert f"--top-k must be at least 1, got {top_k}" in capsys.readouterr().err
     assert not out.exists()
 

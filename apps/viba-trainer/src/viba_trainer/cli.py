@@ -14,7 +14,7 @@ from pathlib import Path
 
 from viba_trainer.config import BACKENDS, KEYWORD_MODES, TrainConfig
 from viba_trainer.dataset import PATTERNS, SPLITS
-from viba_trainer.errors import VibaTrainerError
+from viba_trainer.errors import UsageError, VibaTrainerError
 
 COMMANDS = ("train", "evaluate")
 
@@ -56,9 +56,10 @@ Examples:
   viba-train train --resume --output-dir runs/small --iterations 4   # continue to 4
   viba-train evaluate --experience runs/small my_code.py --references my_code.viba
 
-Exit status: 0 done; 1 error, told in one line (bad setting, unknown pair, run directory
-already in use or nothing to resume, missing API key or model); 2 bad usage (e.g. --pairs with
-no name); 130 interrupted (continue with --resume: every finished iteration is checkpointed)."""
+Exit status: 0 done; 1 failed run, told in one line (run directory already in use or nothing
+to resume, missing API key or model); 2 bad usage, told in one line (a bad setting, an unknown
+pair, --pairs with no name); 130 interrupted (continue with --resume: every finished iteration
+is checkpointed)."""
 
 EVALUATE_DESCRIPTION = """\
 Translate Python files into Viba with a saved experience table. Prints each translation,
@@ -66,9 +67,9 @@ whether it is valid Viba, and (with --references) its edit distance ratio to the
 
 EVALUATE_EPILOG = """\
 Every input is checked before the first LLM call, and --output-dir is written only once every
-translation is done. Exit status: 0 done; 1 error, told in one line (a Python file that is
-missing, empty or does not parse; an experience directory that is missing or unreadable; a
-reference count that differs from the file count); 2 bad usage.
+translation is done. Exit status: 0 done; 1 failed, told in one line (a Python file that is
+missing, empty or does not parse; an experience directory that is missing or unreadable);
+2 bad usage (a reference count that differs from the file count, files and --split together).
 
 Example:
   viba-train evaluate --experience runs/small my_code.py --references my_code.viba"""
@@ -330,7 +331,8 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``viba-train``; returns the exit code (0 ok, 1 error, 130 interrupted)."""
+    """Run ``viba-train``; returns the exit code (0 ok, 1 failed run, 2 bad usage, 130
+    interrupted)."""
     args = build_parser().parse_args(_with_default_command(sys.argv[1:] if argv is None else argv))
     try:
         return _evaluate(args) if args.command == "evaluate" else _train(args)
@@ -338,6 +340,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = "" if args.command == "evaluate" else "; continue with --resume"
         print(f"viba-train: interrupted{hint}", file=sys.stderr)
         return 130
+    except UsageError as error:
+        print(f"viba-train: error: {error}", file=sys.stderr)
+        return 2
     except VibaTrainerError as error:
         print(f"viba-train: error: {error}", file=sys.stderr)
         return 1

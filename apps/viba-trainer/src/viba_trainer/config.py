@@ -10,7 +10,7 @@ from pathlib import Path
 from symtensor_store.atomic import atomic_write_text
 
 from viba_trainer.dataset import SPLITS
-from viba_trainer.errors import ExperienceError, VibaTrainerError
+from viba_trainer.errors import ExperienceError, UsageError
 
 BACKENDS = ("local", "openai", "claude-agent", "scripted")
 KEYWORD_MODES = ("structure", "lexical", "llm")
@@ -19,9 +19,9 @@ TASK_PROMPT = "Translate Python To Viba."
 
 
 def require_at_least_one(option: str, value: int) -> None:
-    """Raise :class:`VibaTrainerError` naming ``option`` unless ``value`` >= 1."""
+    """Raise :class:`UsageError` naming ``option`` unless ``value`` >= 1."""
     if value < 1:
-        raise VibaTrainerError(f"{option} must be at least 1, got {value}")
+        raise UsageError(f"{option} must be at least 1, got {value}")
 
 
 @dataclass(frozen=True)
@@ -65,23 +65,21 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
-            raise VibaTrainerError(f"unknown backend {self.backend!r}; choose from {BACKENDS}")
+            raise UsageError(f"unknown backend {self.backend!r}; choose from {BACKENDS}")
         require_at_least_one("--iterations", self.iterations)
         if self.keywords not in KEYWORD_MODES:
-            raise VibaTrainerError(
+            raise UsageError(
                 f"unknown keywords mode {self.keywords!r}; choose from {KEYWORD_MODES}"
             )
         require_at_least_one("--top-k", self.top_k)
         if not 0 <= self.seed < 2**32:
-            raise VibaTrainerError(f"--seed must be in [0, 2**32 - 1], got {self.seed}")
+            raise UsageError(f"--seed must be in [0, 2**32 - 1], got {self.seed}")
         if not (math.isfinite(self.noise_std) and self.noise_std >= 0):
-            raise VibaTrainerError(
-                f"--noise-std must be a finite number >= 0, got {self.noise_std}"
-            )
+            raise UsageError(f"--noise-std must be a finite number >= 0, got {self.noise_std}")
         if self.experience_size is not None:
             require_at_least_one("--experience-size", self.experience_size)
         if overlap := sorted(set(self.pairs) & set(self.validation)):
-            raise VibaTrainerError(
+            raise UsageError(
                 f"pair(s) {', '.join(overlap)} are both trained on and used for validation"
             )
 

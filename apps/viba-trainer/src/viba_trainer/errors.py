@@ -7,7 +7,11 @@ class VibaTrainerError(Exception):
     """Base of every error the trainer reports to a user (the CLI prints it and exits 1)."""
 
 
-class DatasetError(VibaTrainerError):
+class UsageError(VibaTrainerError):
+    """The command line asks for something impossible (the CLI exits 2, as argparse does)."""
+
+
+class DatasetError(UsageError):
     """The selected dataset is empty, names an unknown pair, or holds invalid Viba."""
 
 

@@ -17,7 +17,7 @@ from symtensor_store.atomic import atomic_write_text
 from viba_trainer.checkpoint import EXPERIENCE_DIR, CheckpointStore
 from viba_trainer.config import TrainConfig, require_at_least_one
 from viba_trainer.dataset import load_pairs
-from viba_trainer.errors import ExperienceError, PythonSourceError, VibaTrainerError
+from viba_trainer.errors import ExperienceError, PythonSourceError, UsageError, VibaTrainerError
 from viba_trainer.progress import phase_progress
 from viba_trainer.training import BEST_LINK, CONFIG_FILE, EXACT_LOSS, make_handler
 from viba_trainer.translator import build_model, translate
@@ -174,7 +174,7 @@ def evaluate_files(
     translations are written to ``output_dir`` (as ``<stem>.viba``) only once all are done.
     """
     if split is not None and (files or references):
-        raise VibaTrainerError("give Python files or --split, not both")
+        raise UsageError("give Python files or --split, not both")
     if split is None and not files:
         raise PythonSourceError("no Python files to evaluate (give FILE... or --split)")
     if top_k is not None:
@@ -188,7 +188,7 @@ def evaluate_files(
     else:
         sources = [read_python_source(path) for path in files]
         if references is not None and len(references) != len(files):
-            raise VibaTrainerError(
+            raise UsageError(
                 f"{len(references)} references for {len(files)} files; give one per file, in order"
             )
         expected = [_read_reference(path) for path in references] if references else None
