@@ -58,7 +58,7 @@ def test_too_small_vector_size_is_reported_with_advice(capsys):
 
 def test_program_too_large_for_the_cells_is_reported(capsys):
     assert main(["run", "'(1 2 3 4 5 6 7 8 9)", "--cells", "4", "--vec-size", "256"]) == 2
-    assert "needs more than the 4 memory cells" in capsys.readouterr().err
+    assert "needs 19 memory cells to start, more than the 4 available" in capsys.readouterr().err
 
 
 def test_help_explains_the_language_and_exit_statuses(capsys):
@@ -67,3 +67,41 @@ def test_help_explains_the_language_and_exit_statuses(capsys):
     out = capsys.readouterr().out
     assert "quoted lists" in out and "(defn name [params] body)" in out
     assert "exit status: 0" in out and "--trace" in out
+
+
+CHURCH = (
+    "(defn zero [f x] x) (defn succ [n f x] (f (n f x))) (defn add [m n f x] (m f (n f x))) "
+    "((add (succ zero) (succ (succ zero))) (fn [k] (+ k 1)) 0)"
+)
+Y_FACTORIAL = (
+    "(((fn [f] ((fn [x] (f (fn [v] ((x x) v)))) (fn [x] (f (fn [v] ((x x) v)))))) "
+    "(fn [fact] (fn [n] (if (= n 0) 1 (* n (fact (- n 1))))))) 3)"
+)
+
+
+@pytest.mark.parametrize(("program", "value"), [(CHURCH, "3"), (Y_FACTORIAL, "6")])
+def test_church_numerals_and_the_y_combinator_run_with_no_flag(program, value, capsys):
+    """The memory is sized from the reference interpreter's peak (66 and 134 cells)."""
+    assert main(["run", program]) == 0
+    assert capsys.readouterr().out.strip() == value
+
+
+def test_cells_needed_is_the_reference_peak_rounded_up_to_eight():
+    from neurallambda import cells_needed, peak_size
+    from neurallambda.terms import compile_text
+
+    assert peak_size(compile_text(Y_FACTORIAL), 100) == 134
+    assert cells_needed([Y_FACTORIAL, CHURCH], 100) == 136
+    assert cells_needed(["(+ 1 2)"]) == 8
+
+
+@pytest.mark.parametrize(
+    ("cells", "fragment"),
+    [
+        ("64", "it needs 136: --cells 136, or --cells auto"),
+        ("16", "needs 46 memory cells to start"),
+    ],
+)
+def test_a_memory_too_small_names_the_cells_the_program_needs(cells, fragment, capsys):
+    assert main(["run", Y_FACTORIAL, "--cells", cells]) in (1, 2)
+    assert fragment in capsys.readouterr().err

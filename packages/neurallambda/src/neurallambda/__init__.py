@@ -17,9 +17,16 @@ from neurallambda.errors import (
     ReadBackError,
     VectorSizeError,
 )
-from neurallambda.machine import MachineConfig, MachineState, Outcome, ReductionMachine
+from neurallambda.machine import (
+    MAX_CELLS,
+    MachineConfig,
+    MachineState,
+    Outcome,
+    ReductionMachine,
+    cells_needed,
+)
 from neurallambda.memory import AddressMemory, format_memory, from_memory, to_memory
-from neurallambda.reference import Normalization, normalize, step, trace
+from neurallambda.reference import Normalization, normalize, peak_size, step, trace
 from neurallambda.syntax import (
     BoolLiteral,
     Call,
@@ -55,6 +62,7 @@ from neurallambda.terms import (
 )
 
 __all__ = [
+    "MAX_CELLS",
     "AddressMemory",
     "App",
     "Bool",
@@ -90,6 +98,7 @@ __all__ = [
     "Term",
     "Var",
     "VectorSizeError",
+    "cells_needed",
     "compile_text",
     "format_expr",
     "format_memory",
@@ -98,6 +107,7 @@ __all__ = [
     "normalize",
     "parse",
     "parse_expr",
+    "peak_size",
     "show",
     "size",
     "step",

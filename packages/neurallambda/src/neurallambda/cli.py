@@ -10,8 +10,14 @@ from importlib.metadata import version
 import torch
 from neural_structures.arguments import MAX_SEED, integer_at_least
 
-from neurallambda.errors import NeurallambdaError
-from neurallambda.machine import MachineConfig, MachineState, ReductionMachine
+from neurallambda.errors import NeurallambdaError, ProgramTooLargeError
+from neurallambda.machine import (
+    MAX_CELLS,
+    MachineConfig,
+    MachineState,
+    ReductionMachine,
+    cells_needed,
+)
 from neurallambda.memory import format_memory
 from neurallambda.reference import normalize
 from neurallambda.terms import compile_text, show
@@ -77,9 +83,10 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--cells",
-            type=integer_at_least(1, 4096),
-            default=64,
-            help="memory cells, one per term node, at most 4096 (64)",
+            type=_cells,
+            default="auto",
+            help="memory cells, one per term node, at most 4096; 'auto' (the default) takes the "
+            "reference interpreter's peak over --steps, rounded up to a multiple of 8",
         )
         sub.add_argument(
             "--seed",
@@ -99,9 +106,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cells(text: str) -> int | str:
+    """An argparse type: ``auto`` or a number of cells from 1 to MAX_CELLS."""
+    return text if text == "auto" else integer_at_least(1, MAX_CELLS)(text)
+
+
 def _config(args: argparse.Namespace) -> MachineConfig:
+    cells = cells_needed([args.program], args.steps) if args.cells == "auto" else args.cells
     return MachineConfig(
-        cells=args.cells, vec_size=args.vec_size, seed=args.seed, int_range=tuple(args.int_range)
+        cells=cells, vec_size=args.vec_size, seed=args.seed, int_range=tuple(args.int_range)
     )
 
 
@@ -119,7 +132,11 @@ def _run(args: argparse.Namespace) -> int:
         state = machine.run(state, args.steps, on_step=print_memory if args.trace else None)
     outcome = machine.read_back(state, args.steps)[0]
     if not outcome.ok:
-        print(f"error: {outcome.error}", file=sys.stderr)
+        hint = ""
+        if isinstance(outcome.error, ProgramTooLargeError):
+            needed = cells_needed([args.program], args.steps)
+            hint = f" (it needs {needed}: --cells {needed}, or --cells auto)"
+        print(f"error: {outcome.error}{hint}", file=sys.stderr)
         return 1
     print(outcome.text)
     return 0
@@ -130,7 +147,7 @@ def _check(args: argparse.Namespace) -> int:
     term = compile_text(args.program)
     try:
         expected = show(
-            normalize(term, args.steps, max_cells=args.cells, int_range=config.int_range).term
+            normalize(term, args.steps, max_cells=config.cells, int_range=config.int_range).term
         )
         expected_error = None
     except NeurallambdaError as exc:

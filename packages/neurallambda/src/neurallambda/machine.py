@@ -45,8 +45,9 @@ from neurallambda.errors import (
     ReadBackError,
 )
 from neurallambda.memory import ARITY, TAGS, AddressMemory, from_memory, to_memory
+from neurallambda.reference import peak_size
 from neurallambda.syntax import PRIMITIVES
-from neurallambda.terms import Term, compile_text, show
+from neurallambda.terms import Term, compile_text, show, size
 
 _T = {name: i for i, name in enumerate(TAGS)}
 _P = {name: i for i, name in enumerate(PRIMITIVES)}
@@ -63,6 +64,27 @@ class MachineConfig:
     int_range: tuple[int, int] = (-128, 128)
     sharpness: float = 100.0  # softmax inverse temperature for decoding cosine similarities
     max_similarity: float = 0.5  # codebook separation required (see Codebook)
+
+
+MAX_CELLS = 4096  # beyond this a step is too slow and its memory too large to be worth running
+
+
+def cells_needed(programs: Sequence[str | Term], max_steps: int = 100) -> int:
+    """Memory cells enough for every program of ``programs`` through ``max_steps`` reductions:
+    the reference interpreter's peak term size, rounded up to a multiple of 8 (at least 8).
+
+    ``MachineConfig(cells=cells_needed(programs, steps))`` is the API form of ``--cells auto``.
+    ProgramTooLargeError when that is more than ``MAX_CELLS``.
+    """
+    terms = [compile_text(p) if isinstance(p, str) else p for p in programs]
+    peak = max((peak_size(term, max_steps) for term in terms), default=1)
+    cells = max(8, -(-peak // 8) * 8)
+    if cells > MAX_CELLS:
+        raise ProgramTooLargeError(
+            f"the program needs {peak} memory cells while it reduces, more than the "
+            f"{MAX_CELLS} a machine may have"
+        )
+    return cells
 
 
 @dataclass(frozen=True)
@@ -227,8 +249,11 @@ class ReductionMachine(nn.Module):
         for i, term in enumerate(terms):
             try:
                 memories.append(to_memory(term, self.config.cells))
-            except ProgramTooLargeError as exc:
-                raise ProgramTooLargeError(f"program {i}: {exc}") from None
+            except ProgramTooLargeError:
+                raise ProgramTooLargeError(
+                    f"program {i} needs {size(term)} memory cells to start, more than the "
+                    f"{self.config.cells} available (--cells auto sizes the memory)"
+                ) from None
         return self.initial_state(self.codebook.encode(memories).to(device=device, dtype=dtype))
 
     def initial_state(self, memory: Tensor) -> MachineState:

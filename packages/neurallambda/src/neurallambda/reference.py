@@ -155,6 +155,18 @@ def normalize(
         current, steps = reduct, steps + 1
 
 
+def peak_size(term: Term, max_steps: int = 1000) -> int:
+    """The most memory cells ``term`` occupies while it reduces (at most ``max_steps`` steps).
+
+    The machine lays a term out one node per cell, so this is the memory a program needs.
+    """
+    peak, steps = size(term), 0
+    while steps < max_steps and (reduct := step(term)) is not None:
+        term, steps = reduct, steps + 1
+        peak = max(peak, size(term))
+    return peak
+
+
 def _check_limits(
     term: Term, steps: int, max_cells: int | None, int_range: tuple[int, int] | None
 ) -> None:
