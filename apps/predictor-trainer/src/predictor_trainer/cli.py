@@ -10,6 +10,7 @@ from dataclasses import fields
 from importlib.metadata import version
 
 from dag_executor import DagError
+from dag_executor.console import interruptible
 from nanogpt_dag import NanoGptDagError
 
 from predictor_trainer.config import KEY_HELP, TrainConfig, load_config, shipped_configs
@@ -49,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _main(argv: list[str] | None = None) -> int:
+@interruptible("predictor-train", "; continue with --init_from=resume")
+def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the process exit status."""
     from predictor_trainer.train import train
 
@@ -67,15 +69,6 @@ def _main(argv: list[str] | None = None) -> int:
         summary = {"step": result.step, "last_loss": result.last_loss} | result.final_eval
         print(json.dumps(summary))
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``predictor-train``; returns the exit status (130 when interrupted)."""
-    try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        print("predictor-train: interrupted; continue with --init_from=resume", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

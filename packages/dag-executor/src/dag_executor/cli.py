@@ -11,6 +11,7 @@ from importlib.metadata import version
 from typing import Any
 
 from dag_executor.config import DagConfig
+from dag_executor.console import interruptible
 from dag_executor.errors import DagError
 from dag_executor.executor import DagExecutor
 from dag_executor.ir import Expr
@@ -111,7 +112,8 @@ def _print_tables(text: str, data: dict[str, Any], config: DagConfig) -> None:
     print(f"\nexecutor value: {data['executor_value']!r}")
 
 
-def _main(argv: Sequence[str] | None = None) -> int:
+@interruptible("dag-exec")
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``dag-exec``; returns the exit status (2 for a bad expression)."""
     parser = _parser()
     args, unknown = parser.parse_known_args(argv)
@@ -141,15 +143,6 @@ def _main(argv: Sequence[str] | None = None) -> int:
     else:
         _print_tables(args.expression, data, config)
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``dag-exec``; returns the exit status (130 when interrupted)."""
-    try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        print("dag-exec: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from llm_backends.console import interruptible
+
 from .backends import BACKEND_NAMES, make_backend
 from .errors import LLMBackendError
 from .handler import TaskHandler
@@ -81,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _main(argv: list[str] | None = None) -> int:
+@interruptible("llm-backends")
+def main(argv: list[str] | None = None) -> int:
     """Run the tasks; print one line per task and the usage; exit 1 if any task failed."""
     args = build_parser().parse_args(argv)
     try:
@@ -109,15 +112,6 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"FAILED {result.task.workspace}: {type(result.error).__name__}: {result.error}")
     print(f"usage: {handler.usage}")
     return 0 if all(r.ok for r in results) else 1
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``llm-backends``; returns the exit status (130 when interrupted)."""
-    try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        print("llm-backends: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from neural_structures.arguments import (
     length_range,
     positive_float,
 )
+from neural_structures.console import interruptible
 from neural_structures.errors import ConfigurationError
 from neural_structures.models import LSTMBaseline, LSTMConfig, StackRNN, StackRNNConfig
 from neural_structures.tasks import IGNORE, TASKS, Task
@@ -189,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _main(argv: Sequence[str] | None = None) -> int:
+@interruptible("neural-structures-train")
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``neural-structures-train``."""
     args = build_parser().parse_args(argv)
     if args.threads:
@@ -233,15 +235,6 @@ def _main(argv: Sequence[str] | None = None) -> int:
     for kind, mean in summary.items():
         print(f"  {kind:10s} {mean:.4f}")
     return 0 if all(math.isfinite(m) for m in summary.values()) else 1
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``neural-structures-train``; returns the exit status (130 when interrupted)."""
-    try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        print("neural-structures-train: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

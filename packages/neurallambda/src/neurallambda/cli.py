@@ -9,6 +9,7 @@ from importlib.metadata import version
 
 import torch
 from neural_structures.arguments import MAX_SEED, integer_at_least
+from neural_structures.console import interruptible
 
 from neurallambda.errors import NeurallambdaError, ProgramTooLargeError
 from neurallambda.machine import (
@@ -164,7 +165,8 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if same else 1
 
 
-def _main(argv: Sequence[str] | None = None) -> int:
+@interruptible("neurallambda")
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurallambda`` console script; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
@@ -175,15 +177,6 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except NeurallambdaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``neurallambda``; returns the exit status (130 when interrupted)."""
-    try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        print("neurallambda: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":
