@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from importlib.metadata import version
 
 import torch
-from neural_structures.arguments import MAX_SEED, integer_at_least
+from neural_structures.arguments import MAX_SEED, integer_at_least, positive_float
 from neural_structures.console import interruptible
 
 from neurallambda.errors import NeurallambdaError, ProgramTooLargeError
@@ -103,6 +103,19 @@ def _parser() -> argparse.ArgumentParser:
             metavar=("LO", "HI"),
             help="integers the codebook can hold, LO <= HI (default -128 128)",
         )
+        sub.add_argument(
+            "--sharpness",
+            type=positive_float,
+            default=100.0,
+            help="inverse temperature of decoding (default 100: exact on clean memory)",
+        )
+        sub.add_argument(
+            "--gradient-sharpness",
+            type=_gradient_sharpness,
+            default=5.0,
+            help="inverse temperature of the decoding's gradient, or 'none' for the plain "
+            "softmax (default 5; values are unchanged, only gradients use it)",
+        )
     run.add_argument("--trace", action="store_true", help="print the memory after each step")
     return parser
 
@@ -112,10 +125,20 @@ def _cells(text: str) -> int | str:
     return text if text == "auto" else integer_at_least(1, MAX_CELLS)(text)
 
 
+def _gradient_sharpness(text: str) -> float | None:
+    """An argparse type: ``none`` or a finite number > 0."""
+    return None if text == "none" else positive_float(text)
+
+
 def _config(args: argparse.Namespace) -> MachineConfig:
     cells = cells_needed([args.program], args.steps) if args.cells == "auto" else args.cells
     return MachineConfig(
-        cells=cells, vec_size=args.vec_size, seed=args.seed, int_range=tuple(args.int_range)
+        cells=cells,
+        vec_size=args.vec_size,
+        seed=args.seed,
+        int_range=tuple(args.int_range),
+        sharpness=args.sharpness,
+        gradient_sharpness=args.gradient_sharpness,
     )
 
 

@@ -28,6 +28,7 @@ simulation of :func:`neurallambda.reference.step`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -64,6 +65,10 @@ class MachineConfig:
     int_range: tuple[int, int] = (-128, 128)
     sharpness: float = 100.0  # softmax inverse temperature for decoding cosine similarities
     max_similarity: float = 0.5  # codebook separation required (see Codebook)
+    # Inverse temperature of the decoding's gradient (straight-through): forward values are
+    # the sharpness-decoded ones, exactly; backward differentiates a softer decoding, whose
+    # derivative is not flushed to zero by saturation. None: the plain sharpness softmax.
+    gradient_sharpness: float | None = 5.0
 
 
 MAX_CELLS = 4096  # beyond this a step is too slow and its memory too large to be worth running
@@ -158,20 +163,54 @@ def _behind(x: Tensor, k: int) -> Tensor:
     return F.pad(x[:, :-k], (k, 0)) if k else x
 
 
-def _tri(x: Tensor) -> Tensor:
-    """Soft indicator of x == 0 for integer-valued x: 1 at 0, 0 at every other integer."""
-    return torch.relu(1 - x.abs())
+def _surrogate(exact: Tensor, smooth: Tensor, relaxed: bool) -> Tensor:
+    """``exact``'s value with ``smooth``'s gradient when ``relaxed`` (straight-through).
+
+    The structural kernels are piecewise linear and evaluated at integers, where their
+    derivative is zero or undefined: a step could not tell a gradient which way a position,
+    a length or a choice should move. Their smooth surrogates can.
+    """
+    return exact + (smooth - smooth.detach()) if relaxed else exact
 
 
-def _step01(x: Tensor) -> Tensor:
-    """Soft indicator of x >= 1 for integer-valued x: clamp(x, 0, 1)."""
-    return torch.clamp(x, 0, 1)
+def _tri(x: Tensor, relaxed: bool = False) -> Tensor:
+    """Soft indicator of x == 0 for integer-valued x: 1 at 0, 0 at every other integer.
+
+    Relaxed, its gradient is that of exp(-x**2), which still moves at x = +-1."""
+    return _surrogate(torch.relu(1 - x.abs()), torch.exp(-(x**2)), relaxed)
 
 
-def _soft_onehot(position: Tensor, n: int) -> Tensor:
+def _step01(x: Tensor, relaxed: bool = False) -> Tensor:
+    """Soft indicator of x >= 1 for integer-valued x: clamp(x, 0, 1).
+
+    Relaxed, its gradient is that of sigmoid(4 (x - 1/2))."""
+    return _surrogate(torch.clamp(x, 0, 1), torch.sigmoid(4 * (x - 0.5)), relaxed)
+
+
+@functools.lru_cache(maxsize=8)
+def _integer_table(
+    lo: int, hi: int, device: torch.device, dtype: torch.dtype
+) -> dict[str, Tensor | tuple[Tensor, Tensor]]:
+    """For operands ``lo + i`` and ``lo + j`` (flattened to ``i * K + j``): per arithmetic op,
+    the result's index in the range (1, K*K) and whether it is inside (K*K,); per comparison,
+    whether it holds (K*K,)."""
+    values = torch.arange(lo, hi + 1, device=device, dtype=torch.float64)
+    a, b = values[:, None].expand(-1, len(values)), values[None, :].expand(len(values), -1)
+    results = {"+": a + b, "-": a - b, "*": a * b}
+    table: dict[str, Tensor | tuple[Tensor, Tensor]] = {}
+    for name, result in results.items():
+        inside = (result >= lo) & (result <= hi)
+        index = torch.where(inside, result - lo, torch.zeros_like(result))
+        table[name] = (index.long().reshape(1, -1), inside.reshape(-1).to(dtype))
+    truths = {"=": a == b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}
+    table.update({name: truth.reshape(-1).to(dtype) for name, truth in truths.items()})
+    return table
+
+
+def _soft_onehot(position: Tensor, n: int, relaxed: bool = False) -> Tensor:
     """(...,) positions -> (..., n) soft one-hot over 0..n-1."""
     grid = torch.arange(n, device=position.device, dtype=position.dtype)
-    return _tri(position.unsqueeze(-1) - grid)
+    return _tri(position.unsqueeze(-1) - grid, relaxed)
 
 
 @dataclass(frozen=True)
@@ -183,7 +222,7 @@ class _Structure:
     depth: Tensor  # (B, N) number of Lam cells enclosing p
 
 
-def _structure(tag_w: Tensor) -> _Structure:
+def _structure(tag_w: Tensor, relaxed: bool = False) -> _Structure:
     """Sub-term ends and binder depths from tag weights (B, N, n_tags)."""
     arity_table = tag_w.new_tensor([ARITY.get(t, 0) for t in TAGS])
     arity = tag_w @ arity_table  # (B, N)
@@ -192,11 +231,11 @@ def _structure(tag_w: Tensor) -> _Structure:
     running = torch.cumsum(arity - 1, dim=1)  # (B, N)
     before = running - (arity - 1)  # running sum just before p
     after_start = (pos[None, :] >= pos[:, None]).to(tag_w.dtype)  # (N, N) [p, q]: q >= p
-    below = _step01(before[:, :, None] - running[:, None, :]) * after_start  # (B, N, N)
+    below = _step01(before[:, :, None] - running[:, None, :], relaxed) * after_start
     reached = torch.cummax(below, dim=2).values
     first = reached - F.pad(reached[:, :, :-1], (1, 0))
     end = first @ pos  # (B, N)
-    inside = after_start * _step01(end[:, :, None] - pos[None, None, :] + 1)  # (B, N, N)
+    inside = after_start * _step01(end[:, :, None] - pos[None, None, :] + 1, relaxed)
     is_lam = tag_w[..., _T["Lam"]]
     strictly_after = (pos[None, :] > pos[:, None]).to(tag_w.dtype)
     depth = torch.einsum("bp,bpj->bj", is_lam, inside * strictly_after)
@@ -229,6 +268,11 @@ class ReductionMachine(nn.Module):
             raise ConfigurationError(
                 f"codebook has {self.codebook.cells} cells, config {self.config.cells}"
             )
+
+    @property
+    def _relaxed(self) -> bool:
+        """Whether gradients take the relaxation's smooth surrogates (forward values never do)."""
+        return self.config.gradient_sharpness is not None
 
     # --- compile and read back -------------------------------------------------------------------
 
@@ -342,9 +386,9 @@ class ReductionMachine(nn.Module):
                 memory, halted, state.memory_overflow, state.int_overflow, state.steps
             )
         out_tag_w, out_payload, new_index, length, int_overflow = self._contract(
-            tag_w, payload, numbers, _structure(tag_w), redex, kinds, groups
+            tag_w, payload, numbers, _structure(tag_w, self._relaxed), redex, kinds, groups
         )
-        memory_overflow = _step01(length - self.config.cells) * (1 - halted)
+        memory_overflow = _step01(length - self.config.cells, self._relaxed) * (1 - halted)
         new_memory = self._relink(out_tag_w, out_payload, new_index, groups)
         failed = state.failed
         active = (1 - failed) * (1 - memory_overflow) * (1 - int_overflow)
@@ -364,9 +408,18 @@ class ReductionMachine(nn.Module):
     # --- the parts of a step ---------------------------------------------------------------------
 
     def _weights(self, vectors: Tensor, book: Tensor) -> Tensor:
-        """Sharpened softmax over cosine similarities: (..., D) x (K, D) -> (..., K)."""
+        """Sharpened softmax over cosine similarities: (..., D) x (K, D) -> (..., K).
+
+        With ``gradient_sharpness`` the value is unchanged (the added term is exactly zero) and
+        the gradient is the softer softmax's: a straight-through relaxation of decoding.
+        """
         norm = vectors.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-        return torch.softmax(self.config.sharpness * (vectors @ book.T) / norm, dim=-1)
+        cosine = (vectors @ book.T) / norm
+        weights = torch.softmax(self.config.sharpness * cosine, dim=-1)
+        if self.config.gradient_sharpness is None:
+            return weights
+        soft = torch.softmax(self.config.gradient_sharpness * cosine, dim=-1)
+        return weights + (soft - soft.detach())
 
     def _decode(
         self, memory: Tensor, groups: SymbolGroups
@@ -433,29 +486,33 @@ class ReductionMachine(nn.Module):
         groups: SymbolGroups,
     ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """Replacement cell of arith/not/cons redexes: tag weights (B, T), payload (B, D), the
-        integer-overflow flag (B,), and the truth (B, 1) of an ``if`` condition. Integers are
-        decoded to numbers, combined, and encoded again with a soft one-hot, which is exact on
-        integers and differentiable. ``at[k]`` is the one-hot (B, N) of cell r + k and ``kind``
-        the (B, 1) weight of each redex kind, both as :meth:`_contract` computes them."""
+        integer-overflow flag (B,), and the truth (B, 1) of an ``if`` condition.
+
+        Integers are carried as distributions over the codebook's range: the result of ``+``
+        is the convolution of its operands' distributions (``-`` and ``*`` likewise, through
+        :func:`_integer_table`), a comparison is the probability that it holds, and the mass
+        that falls outside the range is the overflow. On one-hot operands this is exact
+        arithmetic; on soft ones every result depends smoothly on every operand weight.
+        ``at[k]`` is the one-hot (B, N) of cell r + k and ``kind`` the (B, 1) weight of each
+        redex kind, both as :meth:`_contract` computes them."""
         lo, hi = self.config.int_range
         ops = torch.einsum("bn,bnp->bp", at[2], numbers["prims"])  # (B, P)
-        values = torch.arange(lo, hi + 1, device=payload.device, dtype=payload.dtype)
         near = torch.stack([at[2], at[3], at[4]], dim=1) @ payload  # (B, 3, D) cells r+2..r+4
-        a, b = (self._weights(near[:, 1:], groups.ints) @ values).unbind(1)
-        results = {"+": a + b, "-": a - b, "*": a * b}
-        truths = {
-            "=": _tri(a - b),
-            "<": _step01(b - a),
-            ">": _step01(a - b),
-            "<=": _step01(b - a + 1),
-            ">=": _step01(a - b + 1),
-        }
-        number = sum(ops[:, _P[name]] * results[name] for name in BINARY_INT_OPS)
+        a, b = self._weights(near[:, 1:], groups.ints).unbind(1)  # (B, K) each: distributions
+        table = _integer_table(lo, hi, payload.device, payload.dtype)
+        joint = (a[:, :, None] * b[:, None, :]).reshape(a.shape[0], -1)  # (B, K*K): P(a=i, b=j)
+        int_w = payload.new_zeros(a.shape)  # (B, K): distribution of the result
+        out_of_range = payload.new_zeros(a.shape[0])
+        for name in BINARY_INT_OPS:
+            index, inside = table[name]
+            chance = joint * inside
+            int_w = int_w + ops[:, _P[name], None] * int_w.new_zeros(a.shape).scatter_add(
+                1, index.expand(a.shape[0], -1), chance
+            )
+            out_of_range = out_of_range + ops[:, _P[name]] * (joint - chance).sum(1)
         is_int_op = sum(ops[:, _P[name]] for name in BINARY_INT_OPS)
-        true = sum(ops[:, _P[name]] * truths[name] for name in COMPARISON_OPS)
+        true = sum(ops[:, _P[name]] * (joint * table[name]).sum(1) for name in COMPARISON_OPS)
         is_cmp = sum(ops[:, _P[name]] for name in COMPARISON_OPS)
-        int_w = _soft_onehot(number - lo, values.numel())  # (B, K); all zero when out of range
-        out_of_range = is_int_op * (_step01(lo - number) + _step01(number - hi))  # type: ignore[operator]
         bools = self._weights(near[:, [0, 2]], groups.bools)  # (B, 2, 2): not-operand, if-condition
         operand, condition = bools.unbind(1)
         k_arith, k_not, k_cons = kind["arith"], kind["not"], kind["cons"]
@@ -466,9 +523,9 @@ class ReductionMachine(nn.Module):
             + k_cons * eye[_T["Cons"]]
         )
         bool_w = torch.stack([is_cmp - true, true], dim=-1)  # type: ignore[operator, list-item]
-        vector = k_arith * (
-            (is_int_op[:, None] * int_w) @ groups.ints + bool_w @ groups.bools  # type: ignore[index]
-        ) + k_not * (operand.flip(-1) @ groups.bools)
+        vector = k_arith * (int_w @ groups.ints + bool_w @ groups.bools) + k_not * (
+            operand.flip(-1) @ groups.bools
+        )
         int_overflow = torch.clamp(k_arith[:, 0] * out_of_range, 0, 1)
         return tag, vector, int_overflow, condition[:, 1:2]
 
@@ -505,10 +562,11 @@ class ReductionMachine(nn.Module):
         is_var = tag_w[..., _T["Var"]]
         index = numbers["index"]
         rel_depth = st.depth - value_at(2, st.depth)  # binder depth inside the body
-        expand = k_beta * sub2 * is_var * _tri(index - rel_depth)  # occurrences of the parameter
-        decrement = k_beta * sub2 * is_var * _step01(index - rel_depth)  # bound outside the Lam
+        relaxed = self._relaxed
+        expand = k_beta * sub2 * is_var * _tri(index - rel_depth, relaxed)  # the parameter
+        decrement = k_beta * sub2 * is_var * _step01(index - rel_depth, relaxed)  # bound outside
         arg_depth = st.depth - value_at(0, st.depth)  # arg sits at the redex's depth
-        free_in_arg = _step01(index - arg_depth + 1)  # index >= depth inside the arg
+        free_in_arg = _step01(index - arg_depth + 1, relaxed)  # index >= depth inside the arg
         # if: condition at r + 4, then-branch sub(5), else-branch after it
         rep_tag, rep_vector, int_overflow, cond = self._delta_results(
             payload, numbers, at, kind, groups
@@ -527,8 +585,8 @@ class ReductionMachine(nn.Module):
         offset = torch.cumsum(length, 1) - length
         # cover[o, j]: output cell o comes from source cell j
         o = pos[None, :, None]
-        cover = _step01(o - offset[:, None, :] + 1) * _step01(
-            offset[:, None, :] + length[:, None, :] - o
+        cover = _step01(o - offset[:, None, :] + 1, relaxed) * _step01(
+            offset[:, None, :] + length[:, None, :] - o, relaxed
         )
 
         def spread(x: Tensor) -> Tensor:  # per-source numbers to output cells
@@ -539,7 +597,7 @@ class ReductionMachine(nn.Module):
         shift_by = spread(expand * rel_depth)
         replaced = spread(k_single * at[0] + k_cons * at[2])
         present = cover.sum(-1)  # (B, N) 1 for o < total
-        gather = _soft_onehot(source, n) * present[..., None]  # (B, N_out, N_src)
+        gather = _soft_onehot(source, n, relaxed) * present[..., None]  # (B, N_out, N_src)
 
         def pick(x: Tensor) -> Tensor:  # per-source numbers at each output cell
             return torch.einsum("boq,bq->bo", gather, x)
@@ -560,15 +618,15 @@ class ReductionMachine(nn.Module):
     ) -> Tensor:
         """Assemble (B, N, 3, D) memory: tag vectors, payloads, de Bruijn indices, and the
         pointers of App / Cons / Lam cells recomputed from the new structure."""
-        st = _structure(tag_w)
+        st = _structure(tag_w, self._relaxed)
         n = tag_w.shape[1]
         addresses = groups.addresses
         next_address = F.pad(addresses[1:], (0, 0, 0, 1))  # (N, D): address p + 1
-        second_child = _soft_onehot(_ahead(st.end, 1) + 1, n)  # (B, N, N) arg / tail address
+        second_child = _soft_onehot(_ahead(st.end, 1) + 1, n, self._relaxed)  # arg / tail
         is_pair = tag_w[..., _T["App"], None] + tag_w[..., _T["Cons"], None]
         is_lam = tag_w[..., _T["Lam"], None]
         is_var = tag_w[..., _T["Var"], None]
-        indices = is_var * _soft_onehot(index, groups.indices.shape[0])  # (B, N, N_idx)
+        indices = is_var * _soft_onehot(index, groups.indices.shape[0], self._relaxed)
         col1 = torch.baddbmm(
             payload + is_pair * next_address, indices, groups.indices.expand(len(index), -1, -1)
         )
