@@ -163,48 +163,72 @@ def _behind(x: Tensor, k: int) -> Tensor:
     return F.pad(x[:, :-k], (k, 0)) if k else x
 
 
-def _surrogate(exact: Tensor, smooth: Tensor, relaxed: bool) -> Tensor:
-    """``exact``'s value with ``smooth``'s gradient when ``relaxed`` (straight-through).
+def _surrogate(exact: Tensor, smooth: Callable[[], Tensor], relaxed: bool) -> Tensor:
+    """``exact``'s value with ``smooth()``'s gradient when ``relaxed`` (straight-through).
 
     The structural kernels are piecewise linear and evaluated at integers, where their
     derivative is zero or undefined: a step could not tell a gradient which way a position,
-    a length or a choice should move. Their smooth surrogates can.
+    a length or a choice should move. Their smooth surrogates can. Without a gradient to
+    compute, nothing extra is.
     """
-    return exact + (smooth - smooth.detach()) if relaxed else exact
+    if not (relaxed and exact.requires_grad):
+        return exact
+    surrogate = smooth()
+    return exact + (surrogate - surrogate.detach())
 
 
 def _tri(x: Tensor, relaxed: bool = False) -> Tensor:
     """Soft indicator of x == 0 for integer-valued x: 1 at 0, 0 at every other integer.
 
     Relaxed, its gradient is that of exp(-x**2), which still moves at x = +-1."""
-    return _surrogate(torch.relu(1 - x.abs()), torch.exp(-(x**2)), relaxed)
+    return _surrogate(torch.relu(1 - x.abs()), lambda: torch.exp(-(x**2)), relaxed)
 
 
 def _step01(x: Tensor, relaxed: bool = False) -> Tensor:
     """Soft indicator of x >= 1 for integer-valued x: clamp(x, 0, 1).
 
     Relaxed, its gradient is that of sigmoid(4 (x - 1/2))."""
-    return _surrogate(torch.clamp(x, 0, 1), torch.sigmoid(4 * (x - 0.5)), relaxed)
+    return _surrogate(torch.clamp(x, 0, 1), lambda: torch.sigmoid(4 * (x - 0.5)), relaxed)
+
+
+def _combined(a: Tensor, b: Tensor, lo: int, hi: int, op: str) -> Tensor:
+    """Distribution (B, K) over ``lo..hi`` of ``x op y`` for independent ``x ~ a``, ``y ~ b``
+    (each (B, K) over ``lo..hi``); mass of results outside the range is left out.
+
+    ``+`` and ``-`` are a convolution and a correlation of the two distributions; ``*`` sums
+    the joint distribution by product (computed only when some program multiplies).
+    """
+    batch, k = a.shape
+    if op in ("+", "-"):
+        kernel = (b.flip(-1) if op == "+" else b).unsqueeze(1)  # (B, 1, K)
+        full = F.conv1d(a.unsqueeze(0), kernel, padding=k - 1, groups=batch)[0]  # (B, 2K - 1)
+        # full[:, t] is P(i + j = t) for +, P(i - j = t - (K - 1)) for -; result index
+        # r = value - lo, with value 2 lo + t for + and t - (K - 1) for -
+        first = -lo if op == "+" else lo + k - 1
+        padded = F.pad(full, (k, k))
+        return padded[:, first + k : first + 2 * k]
+    index, inside = _product_table(lo, hi, a.device)
+    joint = (a[:, :, None] * b[:, None, :]).reshape(batch, -1) * inside.to(a.dtype)
+    return a.new_zeros(a.shape).scatter_add(1, index.expand(batch, -1), joint)
 
 
 @functools.lru_cache(maxsize=8)
-def _integer_table(
-    lo: int, hi: int, device: torch.device, dtype: torch.dtype
-) -> dict[str, Tensor | tuple[Tensor, Tensor]]:
-    """For operands ``lo + i`` and ``lo + j`` (flattened to ``i * K + j``): per arithmetic op,
-    the result's index in the range (1, K*K) and whether it is inside (K*K,); per comparison,
-    whether it holds (K*K,)."""
+def _product_table(lo: int, hi: int, device: torch.device) -> tuple[Tensor, Tensor]:
+    """For operands ``lo + i``, ``lo + j`` (flattened ``i * K + j``): the index of their product
+    in ``lo..hi`` (1, K*K) and whether it lies there (K*K,)."""
     values = torch.arange(lo, hi + 1, device=device, dtype=torch.float64)
-    a, b = values[:, None].expand(-1, len(values)), values[None, :].expand(len(values), -1)
-    results = {"+": a + b, "-": a - b, "*": a * b}
-    table: dict[str, Tensor | tuple[Tensor, Tensor]] = {}
-    for name, result in results.items():
-        inside = (result >= lo) & (result <= hi)
-        index = torch.where(inside, result - lo, torch.zeros_like(result))
-        table[name] = (index.long().reshape(1, -1), inside.reshape(-1).to(dtype))
-    truths = {"=": a == b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}
-    table.update({name: truth.reshape(-1).to(dtype) for name, truth in truths.items()})
-    return table
+    product = values[:, None] * values[None, :]
+    inside = (product >= lo) & (product <= hi)
+    index = torch.where(inside, product - lo, torch.zeros_like(product))
+    return index.long().reshape(1, -1), inside.reshape(-1)
+
+
+def _comparisons(a: Tensor, b: Tensor) -> dict[str, Tensor]:
+    """P(x op y) (B,) for independent ``x ~ a``, ``y ~ b`` over one range, per comparison."""
+    equal = (a * b).sum(1)
+    less = (b * (torch.cumsum(a, 1) - a)).sum(1)  # P(x < y) = sum_j P(y = j) P(x < j)
+    greater = (a * (torch.cumsum(b, 1) - b)).sum(1)
+    return {"=": equal, "<": less, ">": greater, "<=": less + equal, ">=": greater + equal}
 
 
 def _soft_onehot(position: Tensor, n: int, relaxed: bool = False) -> Tensor:
@@ -416,7 +440,7 @@ class ReductionMachine(nn.Module):
         norm = vectors.norm(dim=-1, keepdim=True).clamp_min(1e-12)
         cosine = (vectors @ book.T) / norm
         weights = torch.softmax(self.config.sharpness * cosine, dim=-1)
-        if self.config.gradient_sharpness is None:
+        if self.config.gradient_sharpness is None or not weights.requires_grad:
             return weights
         soft = torch.softmax(self.config.gradient_sharpness * cosine, dim=-1)
         return weights + (soft - soft.detach())
@@ -489,8 +513,8 @@ class ReductionMachine(nn.Module):
         integer-overflow flag (B,), and the truth (B, 1) of an ``if`` condition.
 
         Integers are carried as distributions over the codebook's range: the result of ``+``
-        is the convolution of its operands' distributions (``-`` and ``*`` likewise, through
-        :func:`_integer_table`), a comparison is the probability that it holds, and the mass
+        is the convolution of its operands' distributions (``-`` and ``*`` likewise, see
+        :func:`_combined`), a comparison is the probability that it holds, and the mass
         that falls outside the range is the overflow. On one-hot operands this is exact
         arithmetic; on soft ones every result depends smoothly on every operand weight.
         ``at[k]`` is the one-hot (B, N) of cell r + k and ``kind`` the (B, 1) weight of each
@@ -499,20 +523,21 @@ class ReductionMachine(nn.Module):
         ops = torch.einsum("bn,bnp->bp", at[2], numbers["prims"])  # (B, P)
         near = torch.stack([at[2], at[3], at[4]], dim=1) @ payload  # (B, 3, D) cells r+2..r+4
         a, b = self._weights(near[:, 1:], groups.ints).unbind(1)  # (B, K) each: distributions
-        table = _integer_table(lo, hi, payload.device, payload.dtype)
-        joint = (a[:, :, None] * b[:, None, :]).reshape(a.shape[0], -1)  # (B, K*K): P(a=i, b=j)
-        int_w = payload.new_zeros(a.shape)  # (B, K): distribution of the result
-        out_of_range = payload.new_zeros(a.shape[0])
-        for name in BINARY_INT_OPS:
-            index, inside = table[name]
-            chance = joint * inside
-            int_w = int_w + ops[:, _P[name], None] * int_w.new_zeros(a.shape).scatter_add(
-                1, index.expand(a.shape[0], -1), chance
-            )
-            out_of_range = out_of_range + ops[:, _P[name]] * (joint - chance).sum(1)
         is_int_op = sum(ops[:, _P[name]] for name in BINARY_INT_OPS)
-        true = sum(ops[:, _P[name]] * (joint * table[name]).sum(1) for name in COMPARISON_OPS)
         is_cmp = sum(ops[:, _P[name]] for name in COMPARISON_OPS)
+        # Skipped when no program's redex is one (weight below 1e-9, which could change no
+        # result); a product, whose joint distribution is (B, K, K), when none multiplies.
+        int_w, out_of_range, true = 0 * a, 0 * is_int_op, 0 * is_cmp
+        if bool((is_int_op + is_cmp).detach().max() > 1e-9):
+            multiplies = bool(ops[:, _P["*"]].detach().max() > 1e-9)
+            for name in BINARY_INT_OPS:
+                if name != "*" or multiplies:
+                    result = _combined(a, b, lo, hi, name)
+                    int_w = int_w + ops[:, _P[name], None] * result
+                    # probability mass of a result outside the range is the overflow
+                    out_of_range = out_of_range + ops[:, _P[name]] * (1 - result.sum(1))
+            truths = _comparisons(a, b)
+            true = sum(ops[:, _P[name]] * truths[name] for name in COMPARISON_OPS)
         bools = self._weights(near[:, [0, 2]], groups.bools)  # (B, 2, 2): not-operand, if-condition
         operand, condition = bools.unbind(1)
         k_arith, k_not, k_cons = kind["arith"], kind["not"], kind["cons"]
