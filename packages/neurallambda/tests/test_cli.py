@@ -105,3 +105,16 @@ def test_cells_needed_is_the_reference_peak_rounded_up_to_eight():
 def test_a_memory_too_small_names_the_cells_the_program_needs(cells, fragment, capsys):
     assert main(["run", Y_FACTORIAL, "--cells", cells]) in (1, 2)
     assert fragment in capsys.readouterr().err
+
+
+def test_learn_fills_a_sketch_and_verifies_it(capsys):
+    assert main(["learn", "affine"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("affine: (fn [x] (+ (* x 3) 2))  (verified on held-out examples")
+
+
+def test_learn_help_explains_the_sketch_syntax_with_an_example(capsys):
+    with pytest.raises(SystemExit):
+        main(["learn", "--help"])
+    out = capsys.readouterr().out
+    assert "?int" in out and "?op" in out and "example: neurallambda learn affine" in out

@@ -12,6 +12,7 @@ from neural_structures.arguments import MAX_SEED, integer_at_least, positive_flo
 from neural_structures.console import interruptible
 
 from neurallambda.errors import NeurallambdaError, ProgramTooLargeError
+from neurallambda.learn import learn
 from neurallambda.machine import (
     MAX_CELLS,
     MachineConfig,
@@ -21,6 +22,7 @@ from neurallambda.machine import (
 )
 from neurallambda.memory import format_memory
 from neurallambda.reference import normalize
+from neurallambda.sketches import suite
 from neurallambda.terms import compile_text, show
 
 _LANGUAGE = """\
@@ -117,6 +119,29 @@ def _parser() -> argparse.ArgumentParser:
             "softmax (default 5; values are unchanged, only gradients use it)",
         )
     run.add_argument("--trace", action="store_true", help="print the memory after each step")
+    learn = commands.add_parser(
+        "learn",
+        help="fill the holes of a sketch task by gradient descent through the machine",
+        description="Fill the holes of a task of the sketch suite by gradient descent: each "
+        "hole's candidates are superposed in its memory cell, every training example runs on "
+        "the machine, Adam moves the holes' logits; the most likely program is checked on the "
+        "training examples and verified on held-out ones with the reference interpreter.",
+        epilog="Sketch syntax: a program with holes, ?int (an integer from -9 to 9) and ?op "
+        "(+, - or *), e.g. (fn [x] (+ (* x ?int) ?int)).\n\n"
+        "example: neurallambda learn affine          # prints (fn [x] (+ (* x 3) 2))\n"
+        f"tasks: {', '.join(task.name for task in suite())}, or all",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    learn.add_argument("task", choices=[*(task.name for task in suite()), "all"], metavar="TASK")
+    learn.add_argument(
+        "--budget",
+        type=integer_at_least(1, 10_000),
+        default=60,
+        help="machine evaluations (optimizer steps) per task (default 60)",
+    )
+    learn.add_argument(
+        "--seed", type=integer_at_least(0, MAX_SEED), default=0, help="seed (default 0)"
+    )
     return parser
 
 
@@ -166,6 +191,19 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _learn(args: argparse.Namespace) -> int:
+    tasks = [task for task in suite() if args.task in ("all", task.name)]
+    solved = 0
+    for task in tasks:
+        found = learn(task, steps=args.budget, seed=args.seed)
+        solved += found.solved
+        verdict = "verified on held-out examples" if found.solved else "NOT solved"
+        print(f"{task.name}: {found.program}  ({verdict}, {found.evaluations} evaluations)")
+    if len(tasks) > 1:
+        print(f"solved {solved} of {len(tasks)}")
+    return 0 if solved == len(tasks) else 1
+
+
 def _check(args: argparse.Namespace) -> int:
     config = _config(args)
     term = compile_text(args.program)
@@ -193,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurallambda`` console script; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "learn":
+        return _learn(args)
     if args.int_range[0] > args.int_range[1]:
         parser.error(f"--int-range needs LO <= HI, got {args.int_range[0]} {args.int_range[1]}")
     try:

@@ -1,0 +1,61 @@
+"""The sketch suite: 20 small programs with holes, each with training and held-out examples.
+
+Every task is written as (name, sketch, the filling that solves it, training inputs, held-out
+inputs); the examples' outputs come from the reference interpreter running that filling, so a
+task cannot hold a wrong example. Constants, operators, conditionals, lists, let and
+higher-order functions, one to three holes.
+"""
+
+from __future__ import annotations
+
+from neurallambda.learn import Sketch, _reference_output
+
+_TASKS = [
+    ("add_constant", "(fn [x] (+ x ?int))", [5], [3, 10, -2], [0, 7]),
+    ("subtract_constant", "(fn [x] (- x ?int))", [4], [9, 1, -3], [0, 6]),
+    ("scale", "(fn [x] (* x ?int))", [-3], [2, 5, -1], [0, 4]),
+    ("constant_minus", "(fn [x] (- ?int x))", [7], [1, 10, -2], [3, 0]),
+    ("pick_operator", "(fn [x] (?op x 3))", ["*"], [4, 5, -2], [2, -1]),
+    ("square", "(fn [x] (?op x x))", ["*"], [3, -4, 5], [2, 6]),
+    ("affine", "(fn [x] (+ (* x ?int) ?int))", [3, 2], [1, 2, 3], [0, 4]),
+    ("two_operators", "(fn [x] (?op (?op x 2) 1))", ["+", "*"], [1, 3, 5], [0, -2]),
+    ("below", "(fn [x] (< x ?int))", [4], [1, 3, 4, 6, 9], [-5, 5, 10]),
+    ("equals", "(fn [x] (= x ?int))", [6], [6, 2, 9], [0, 7]),
+    ("threshold", "(fn [x] (if (< x ?int) 0 1))", [2], [0, 1, 2, 5], [-3, 8]),
+    ("clamp_negative", "(fn [x] (if (< x 0) ?int x))", [0], [-5, 3, -1], [-8, 6]),
+    ("maximum", "(fn [x] (if (< x ?int) ?int x))", [3, 3], [0, 2, 5, 8], [-4, 3, 9]),
+    ("absolute", "(fn [x] (if (< x 0) (?op 0 x) x))", ["-"], [-4, 3, -7], [-2, 5]),
+    ("shifted_square", "(fn [x] (+ (* x x) ?int))", [-2], [1, 3, -2], [0, 4]),
+    ("scaled_sum", "(fn [x] (* (+ x ?int) ?int))", [1, 2], [0, 2, 3], [1, -1]),
+    ("let_scale", "(fn [x] (let [k ?int] (+ (* x k) k)))", [2], [1, 3, -1], [0, 4]),
+    ("twice", "(fn [x] ((fn [f] (f (f x))) (fn [y] (+ y ?int))))", [3], [0, 5, -4], [1, 2]),
+    (
+        "second_item",
+        "(fn [x] (car (cdr (cons x (cons (?op x ?int) '())))))",
+        ["*", 2],
+        [1, 3, -2],
+        [4, 0],
+    ),
+    ("three_holes", "(fn [x] (?op (* x ?int) ?int))", ["-", 2, 1], [1, 2, 4], [0, 3]),
+]
+
+
+def _examples(sketch: Sketch, solution: list, inputs: list[int]) -> tuple:
+    program = sketch.fill(solution)
+    return tuple((str(x), _reference_output(program, str(x))) for x in inputs)
+
+
+def suite() -> list[Sketch]:
+    """The 20 sketch tasks, examples computed from each task's solution."""
+    sketches = []
+    for name, text, solution, train, held_out in _TASKS:
+        blank = Sketch(name, text, (), ())
+        sketches.append(
+            Sketch(
+                name,
+                text,
+                _examples(blank, solution, train),
+                _examples(blank, solution, held_out),
+            )
+        )
+    return sketches
