@@ -80,7 +80,7 @@ def learn(
     seed: int = 0,
     max_reduction: int = 60,
     sharpness: float = 30.0,
-    restart_every: int = 20,
+    restart_every: int = 10,
 ) -> Learned:
     """Fit the holes of ``sketch`` to its training examples by gradient descent (see module).
 
