@@ -84,3 +84,12 @@ def test_training_cli_rejects_impossible_options_with_a_usage_error(option, mess
         main(option)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_quiet_prints_only_the_results(capsys):
+    argv = ["--models", "stack_rnn", "--steps", "2", "--train-lengths", "1-3"]
+    argv += ["--test-lengths", "4-5", "--test-samples", "2", "--log-every", "1", "--quiet"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "step" not in out and "test length" not in out
+    assert "stack_rnn: mean accuracy" in out and "== summary" in out

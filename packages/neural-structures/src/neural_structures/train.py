@@ -117,6 +117,10 @@ def evaluate(
     return accuracy
 
 
+def _print_now(line: str) -> None:
+    print(line, flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (fields of :class:`TrainConfig` plus --models)."""
     defaults = TrainConfig()
@@ -176,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="seeds data and init (default %(default)s)",
     )
     parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only the results: no per-step loss, no per-length accuracy",
+    )
+    parser.add_argument(
         "--soft-test",
         action="store_true",
         help="keep soft stack actions at test time (default: argmax, an exact discrete stack)",
@@ -220,9 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_params = sum(p.numel() for p in model.parameters())
         print(f"== {kind} on {task.name}: {n_params} parameters, {config}", flush=True)
         started = time.perf_counter()
-        train(model, task, config, log=lambda line: print(line, flush=True))
+        train(model, task, config, log=(lambda line: None) if args.quiet else _print_now)
         accuracy = evaluate(model, task, lengths, config)
-        for length, acc in accuracy.items():
+        for length, acc in accuracy.items() if not args.quiet else ():
             print(f"  test length {length:4d}  accuracy {acc:.4f}")
         mean = sum(accuracy.values()) / len(accuracy)
         summary[kind] = mean
