@@ -91,5 +91,5 @@ def test_quiet_prints_only_the_results(capsys):
     argv += ["--test-lengths", "4-5", "--test-samples", "2", "--log-every", "1", "--quiet"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "  step " not in out and "test length" not in out
+    assert "  step " not in out and "  test length " not in out
     assert "stack_rnn: mean accuracy" in out and "== summary" in out
