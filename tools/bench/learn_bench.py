@@ -2,7 +2,7 @@
 
 Run: uv run python tools/bench/learn_bench.py [--budget 60]
 
-For each of the 20 tasks of ``neurallambda.sketches.suite()``: ``neurallambda.learn.learn``
+For each of the 23 tasks of ``neurallambda.sketches.suite()``: ``neurallambda.learn.learn``
 (Adam through the machine, restarts every 10 steps) and ``random_search`` (uniform fillings),
 each with the same budget of machine evaluations. A task counts as solved when the program
 found passes the training examples and then the held-out ones (reference interpreter). Prints

@@ -33,9 +33,15 @@ def test_random_search_with_the_same_budget_is_the_baseline():
     assert found.solved == passes(found.program, AFFINE.train + AFFINE.held_out)
 
 
-def test_the_suite_has_twenty_tasks_with_consistent_examples():
+def test_a_choice_between_terms_of_different_shapes_is_learned():
+    (task,) = [task for task in suite() if task.name == "choose_and_shift"]
+    found = learn(task)
+    assert found.program == "(fn [x] (+ ((fn [y] (* y y)) x) 3))" and found.solved
+
+
+def test_the_suite_has_twenty_three_tasks_with_consistent_examples():
     tasks = suite()
-    assert len(tasks) == 20
+    assert len(tasks) == 23 and sum(h.kind == "term" for t in tasks for h in t.holes) == 3
     for task in tasks:
         assert task.holes, task.name
         assert all(output is not None for _, output in task.train + task.held_out), task.name
@@ -44,5 +50,5 @@ def test_the_suite_has_twenty_tasks_with_consistent_examples():
 def test_a_sketch_without_holes_is_refused():
     from neurallambda.errors import NeurallambdaError
 
-    with pytest.raises(NeurallambdaError, match="no \\?int or \\?op hole"):
+    with pytest.raises(NeurallambdaError, match="has no hole"):
         learn(Sketch("none", "(fn [x] x)", (("1", 1),), ()))

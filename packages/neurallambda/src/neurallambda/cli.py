@@ -126,8 +126,10 @@ def _parser() -> argparse.ArgumentParser:
         "hole's candidates are superposed in its memory cell, every training example runs on "
         "the machine, Adam moves the holes' logits; the most likely program is checked on the "
         "training examples and verified on held-out ones with the reference interpreter.",
-        epilog="Sketch syntax: a program with holes, ?int (an integer from -9 to 9) and ?op "
-        "(+, - or *), e.g. (fn [x] (+ (* x ?int) ?int)).\n\n"
+        epilog="Sketch syntax: a program with holes, ?int (an integer from -9 to 9), ?op "
+        "(+, - or *) and ?term{a|b|c} (one of the terms a, b, c, of any shapes), e.g.\n"
+        "  (fn [x] (+ (* x ?int) ?int))\n"
+        "  (fn [x] (+ (?term{(fn [y] (* y y))|(fn [y] y)} x) ?int))\n\n"
         "example: neurallambda learn affine          # prints (fn [x] (+ (* x 3) 2))\n"
         f"tasks: {', '.join(task.name for task in suite())}, or all",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -1,9 +1,9 @@
-"""The sketch suite: 20 small programs with holes, each with training and held-out examples.
+"""The sketch suite: 23 small programs with holes, each with training and held-out examples.
 
 Every task is written as (name, sketch, the filling that solves it, training inputs, held-out
 inputs); the examples' outputs come from the reference interpreter running that filling, so a
 task cannot hold a wrong example. Constants, operators, conditionals, lists, let and
-higher-order functions, one to three holes.
+higher-order functions, a choice between terms of different shapes; one to three holes.
 """
 
 from __future__ import annotations
@@ -37,6 +37,27 @@ _TASKS = [
         [4, 0],
     ),
     ("three_holes", "(fn [x] (?op (* x ?int) ?int))", ["-", 2, 1], [1, 2, 4], [0, 3]),
+    (
+        "choose_function",
+        "(fn [x] (?term{(fn [y] (* y y))|(fn [y] (+ y y))|(fn [y] (- 0 y))} x))",
+        ["(fn [y] (+ y y))"],
+        [1, 3, -2],
+        [0, 5],
+    ),
+    (
+        "choose_and_shift",
+        "(fn [x] (+ (?term{(fn [y] (* y y))|(fn [y] (+ y y))|(fn [y] y)} x) ?int))",
+        ["(fn [y] (* y y))", 3],
+        [1, 2, -2],
+        [0, 3],
+    ),
+    (
+        "choose_combinator",
+        "(fn [x] (?term{(fn [f] (f (f x)))|(fn [f] (f x))|(fn [f] x)} (fn [y] (* y 2))))",
+        ["(fn [f] (f (f x)))"],
+        [1, 3],
+        [0, 2],
+    ),
 ]
 
 
@@ -46,7 +67,7 @@ def _examples(sketch: Sketch, solution: list, inputs: list[int]) -> tuple:
 
 
 def suite() -> list[Sketch]:
-    """The 20 sketch tasks, examples computed from each task's solution."""
+    """The 23 sketch tasks, examples computed from each task's solution."""
     sketches = []
     for name, text, solution, train, held_out in _TASKS:
         blank = Sketch(name, text, (), ())
