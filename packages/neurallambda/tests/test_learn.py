@@ -52,3 +52,8 @@ def test_a_sketch_without_holes_is_refused():
 
     with pytest.raises(NeurallambdaError, match="has no hole"):
         learn(Sketch("none", "(fn [x] x)", (("1", 1),), ()))
+
+
+def test_a_number_never_passes_for_a_boolean():
+    assert not passes("(fn [x] 1)", [("0", True)])
+    assert passes("(fn [x] (< x 1))", [("0", True), ("3", False)])

@@ -83,7 +83,9 @@ class Learned:
     evaluations: int  # machine runs over the training batch (one per optimizer step)
 
 
-def _reference_output(program: str, argument: str) -> int | bool | None:
+def reference_output(program: str, argument: str) -> int | bool | None:
+    """What the reference interpreter makes of ``(program argument)``: an integer or a boolean
+    (a bool is never taken for an int), else None."""
     try:
         term = normalize(compile_text(f"({program} {argument})"), 200).term
     except NeurallambdaError:
@@ -92,8 +94,10 @@ def _reference_output(program: str, argument: str) -> int | bool | None:
 
 
 def passes(program: str, examples: Sequence[Example]) -> bool:
-    """Whether the reference interpreter maps every example input to its output."""
-    return all(_reference_output(program, x) == y for x, y in examples)
+    """Whether the reference interpreter maps every example input to its output (of its type)."""
+    return all(
+        type(got := reference_output(program, x)) is type(y) and got == y for x, y in examples
+    )
 
 
 def learn(

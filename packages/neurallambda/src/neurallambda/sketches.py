@@ -8,7 +8,7 @@ higher-order functions, a choice between terms of different shapes; one to three
 
 from __future__ import annotations
 
-from neurallambda.learn import Sketch, _reference_output
+from neurallambda.learn import Sketch, reference_output
 
 _TASKS = [
     ("add_constant", "(fn [x] (+ x ?int))", [5], [3, 10, -2], [0, 7]),
@@ -63,7 +63,7 @@ _TASKS = [
 
 def _examples(sketch: Sketch, solution: list, inputs: list[int]) -> tuple:
     program = sketch.fill(solution)
-    return tuple((str(x), _reference_output(program, str(x))) for x in inputs)
+    return tuple((str(x), reference_output(program, str(x))) for x in inputs)
 
 
 def suite() -> list[Sketch]:
