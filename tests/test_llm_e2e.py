@@ -85,28 +85,15 @@ def llama_server(tmp_path):
         log.close()
 
 
-def test_openai_backend_fills_todo_files_through_the_real_llama_server(llama_server, tmp_path):
+@pytest.mark.parametrize("through", ["llama_server", "in_process"])
+def test_the_real_model_fills_todo_files(through, request, tmp_path):
+    """Through the real llama.cpp OpenAI-compatible server, and in process."""
+    if through == "llama_server":
+        backend = OpenAIBackend(base_url=request.getfixturevalue("llama_server"), model="smollm2")
+    else:
+        backend = LocalBackend("smollm2", n_ctx=2048)
     handler = TaskHandler(
-        OpenAIBackend(base_url=llama_server, model="smollm2"),
-        concurrency=4,
-        use_cache=False,
-        max_tokens=MAX_TOKENS,
-        timeout_s=60,
-        max_retries=1,
-    )
-    results = handler.run(four_tasks(tmp_path / "ws"))
-    assert_filled_by_the_model(results)
-    assert handler.usage.calls == 4
-
-
-def test_local_backend_fills_todo_files_in_process(tmp_path):
-    handler = TaskHandler(
-        LocalBackend("smollm2", n_ctx=2048),
-        concurrency=4,
-        use_cache=False,
-        max_tokens=MAX_TOKENS,
-        timeout_s=60,
-        max_retries=0,
+        backend, concurrency=4, use_cache=False, max_tokens=MAX_TOKENS, timeout_s=60, max_retries=1
     )
     results = handler.run(four_tasks(tmp_path / "ws"))
     assert_filled_by_the_model(results)
