@@ -86,12 +86,15 @@ def make_experience(
 def read_experience(experience: torch.Tensor) -> list[ExperienceEntry]:
     """Every row of ``experience`` with its query parsed into a keyword set."""
     check_experience(experience)
-    texts = [text or "" for text in read_texts(experience)]
+    return experience_entries(read_texts(experience))
+
+
+def experience_entries(texts: Sequence[str | None]) -> list[ExperienceEntry]:
+    """The rows of an experience from its flat (query, key, value, ...) texts."""
+    texts = [text or "" for text in texts]
     return [
-        ExperienceEntry(
-            frozenset(parse_keyword_text(texts[3 * row])), texts[3 * row + 1], texts[3 * row + 2]
-        )
-        for row in range(experience.shape[0])
+        ExperienceEntry(frozenset(parse_keyword_text(query)), key, value)
+        for query, key, value in zip(texts[0::3], texts[1::3], texts[2::3], strict=True)
     ]
 
 

@@ -8,21 +8,11 @@ with autograd". The text gradient travels on ``t``'s channel (``stamp`` it on a 
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 from symtensor_store import Slicer
 from symtensor_store import register_tensor_ops as register_store_tensor_ops
 
 from symtensor_autograd.functions.slicing import fork, slice_tensor, slice_view
-
-
-def _view(tensor: torch.Tensor, index: Any) -> torch.Tensor:
-    return slice_view(tensor, index)
-
-
-def _copy(tensor: torch.Tensor, index: Any) -> torch.Tensor:
-    return slice_tensor(tensor, index)
 
 
 def _st_fork(self: torch.Tensor, num_outputs: int) -> list[torch.Tensor]:
@@ -33,7 +23,7 @@ def register_tensor_ops() -> None:
     """symtensor_store's ``st_*`` tensor methods, with autograd-aware slicers and fork
     (idempotent; ``symtensor_store.unregister_tensor_ops`` removes them)."""
     register_store_tensor_ops(
-        st_view_slicer=property(lambda self: Slicer(self, _view)),
-        st_value_slicer=property(lambda self: Slicer(self, _copy)),
+        st_view_slicer=property(lambda self: Slicer(self, slice_view)),
+        st_value_slicer=property(lambda self: Slicer(self, slice_tensor)),
         st_fork=_st_fork,
     )

@@ -42,8 +42,8 @@ from symtensor_autograd.experience import (
     KEY,
     VALUE,
     ExperienceEntry,
+    experience_entries,
     mark_experience,
-    read_experience,
     retrieve,
 )
 from symtensor_autograd.functions.routing import received_texts
@@ -54,7 +54,6 @@ from symtensor_autograd.prompts import StMoePrompts
 from symtensor_autograd.texts import (
     TensorRef,
     apply_diff,
-    forward_texts,
     read_texts,
     require_same_root,
     require_symbolic,
@@ -83,8 +82,9 @@ class StMoe(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, input, experience, config, channel):  # noqa: D102
-        inputs = [text or "" for text in read_texts(input)]
-        entries = read_experience(experience)
+        input_texts, experience_texts = tuple(read_texts(input)), tuple(read_texts(experience))
+        inputs = [text or "" for text in input_texts]
+        entries = experience_entries(experience_texts)
         active = [i for i, text in enumerate(inputs) if text.strip()]
         queries = config.keywords([inputs[i] for i in active])
         found = retrieve(
@@ -115,8 +115,9 @@ class StMoe(torch.autograd.Function):
         ctx.mark_non_differentiable(indexes)
 
         ctx.save_for_backward(input, experience)
-        ctx.input_texts = forward_texts(input, ctx.needs_input_grad[0])
-        ctx.experience_texts = forward_texts(experience, ctx.needs_input_grad[1])
+        # what backward checks and diffs against: the texts this forward read
+        ctx.input_texts = input_texts if ctx.needs_input_grad[0] else None
+        ctx.experience_texts = experience_texts if ctx.needs_input_grad[1] else None
         ctx.config, ctx.channel = config, channel
         ctx.output = TensorRef.of(output)
         ctx.inputs, ctx.outputs, ctx.rows, ctx.entries = inputs, outputs, rows, entries
