@@ -4,9 +4,9 @@ One mechanism for symtensor-store and everything built on it (symtensor-autograd
 element files, run files (configs, metrics, plots) and whole folders (checkpoints). A temporary
 beside the target is written, then renamed over it with ``os.replace``.
 
-``tempfile`` makes private temporaries (mode 0600 / 0700); they get the mode an ordinary
-``open`` / ``mkdir`` would give (0666 / 0777 minus the umask) before the rename, so results are
-as readable as any other file the user writes.
+Files get the mode an ordinary ``open`` gives (0666 minus the umask) and folders, which
+``tempfile`` makes private (0700), the mode ``mkdir`` gives (0777 minus the umask), so results
+are as readable as any other file the user writes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,8 +31,15 @@ _UMASK = _read_umask()
 
 
 def _publish(path: str | Path, mode: int) -> None:
-    """Give a temporary file (0o666) or directory (0o777) the mode ``open``/``mkdir`` would."""
+    """Give a temporary directory (0o777) the mode ``mkdir`` would."""
     os.chmod(path, mode & ~_UMASK)
+
+
+def _temporary(path: Path) -> Path:
+    """A fresh name beside ``path``: ``.<name>.<random>.tmp``, recognisable as a leftover."""
+    if not os.path.isdir(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
 
 
 def atomic_write(
@@ -39,26 +47,20 @@ def atomic_write(
 ) -> None:
     """Let ``write(tmp)`` create the file at a temporary path beside ``path``, then rename it.
 
-    The temporary, ``.<stem>.<random><suffix>.tmp``, ends in ``.tmp`` so that a killed run's
-    leftovers are recognisable (give ``savefig`` its ``format``); with ``durable`` it
-    is synced to disk before the rename (element files skip that: they are many and small). The
-    temporary is removed if anything fails.
+    The temporary (``.<name>.<random>.tmp``) is created by ``write`` itself, so it gets the
+    mode of any file the user writes; give ``savefig`` its ``format``, the name ends in
+    ``.tmp``. With ``durable`` it is synced to disk before the rename. The temporary is removed
+    if anything fails.
 
-        atomic_write(out / "plot.png", lambda tmp: figure.savefig(tmp))
+        atomic_write(out / "plot.png", lambda tmp: figure.savefig(tmp, format="png"))
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp", dir=path.parent
-    )
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _temporary(path)
     try:
         write(tmp)
         if durable:
             with tmp.open("rb") as written:
                 os.fsync(written.fileno())
-        _publish(tmp, 0o666)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -66,9 +68,25 @@ def atomic_write(
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, durable: bool = True) -> None:
-    """Write ``text`` as UTF-8 (no newline translation) to ``path`` atomically."""
+    """Write ``text`` as UTF-8 (no newline translation) to ``path`` atomically.
+
+    One open of the temporary, with an ordinary file's mode (0666 minus the umask): this is
+    the path every element write of a symbolic tensor takes.
+    """
     payload = text.encode("utf-8")
-    atomic_write(path, lambda tmp: tmp.write_bytes(payload), durable=durable)
+    path = Path(path)
+    tmp = _temporary(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @contextmanager
