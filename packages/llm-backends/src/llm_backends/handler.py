@@ -80,6 +80,9 @@ class TaskHandler:
             else make_backend(backend)
         )
         self._task_level = isinstance(self.backend, TaskBackend)
+        # Who answers, for every cache key: worked out once (a model file's size, a digest of a
+        # scripted function), not per request.
+        self._identity = cache_identity(self.backend)
         self.concurrency = concurrency
         self.cache = None
         if use_cache:
@@ -164,7 +167,7 @@ class TaskHandler:
             self.temperature,
             context,
             self.stop,
-            cache_identity(self.backend),
+            self._identity,
         )
         return await self._complete(run, request, todo_file)
 
