@@ -23,6 +23,7 @@ import torch
 
 from neurallambda.errors import NeurallambdaError
 from neurallambda.machine import _P, _T, MachineConfig, ReductionMachine, cells_needed
+from neurallambda.memory import AddressMemory
 from neurallambda.reference import normalize
 from neurallambda.terms import Bool, Int, compile_text
 
@@ -139,7 +140,8 @@ def learn(
     machine = ReductionMachine(MachineConfig(cells=cells + 16, sharpness=sharpness))
     start = machine.compile(programs)
     groups = machine.codebook.groups(start.memory)
-    where = {k: _hole_cells(machine, start, f"hole{k}") for k in superposed}
+    decoded = machine.decode(start)
+    where = {k: _hole_cells(decoded, f"hole{k}") for k in superposed}
     lo = machine.config.int_range[0]
     books = {
         "int": groups.ints[[value - lo for value in INT_CANDIDATES]],
@@ -204,11 +206,11 @@ def _argmax(holes: Sequence[Hole], logits: Sequence[torch.Tensor]) -> list:
     ]
 
 
-def _hole_cells(machine: ReductionMachine, state, name: str) -> list[tuple[int, int]]:
+def _hole_cells(memories: Sequence[AddressMemory], name: str) -> list[tuple[int, int]]:
     """(program, address) of every cell holding the free variable ``name``."""
     found = [
         (b, address)
-        for b, memory in enumerate(machine.decode(state))
+        for b, memory in enumerate(memories)
         for address, (tag, value, _) in memory.items()
         if tag == "Free" and value == ("name", name)
     ]
