@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 ROOT = Path(__file__).resolve().parents[1]
 CHANGELOG = ROOT / "CHANGELOG.md"
 
@@ -63,7 +65,7 @@ def members() -> list[Member]:
             project["name"],
             project["version"],
             path.parent,
-            [re.split(r"[\[<>=~!; ]", dep, maxsplit=1)[0] for dep in project["dependencies"]],
+            [Requirement(dep).name for dep in project["dependencies"]],
             sorted(project.get("scripts", {})),
         )
     for member in found.values():
