@@ -17,6 +17,8 @@ def _setup(tmp: Path) -> None:
     (tmp / "a_file").write_text("x")
     (tmp / "latin1.toml").write_bytes(b"max_iters = 1 # caf\xe9\n")
     (tmp / "viba_run").mkdir()
+    (tmp / "pt_run" / "checkpoints").mkdir(parents=True)
+    (tmp / "pt_run" / "checkpoints" / "LATEST").write_bytes(b"step-\xff")
 
 
 # (id, script, argv); {tmp} is the test's folder
@@ -73,6 +75,10 @@ CASES = [
         ["--backend", "scripted", "--resume", "--output-dir", "{tmp}/viba_run"],
     ),
     ("deep-expression", "dag-exec", ["(" * 1000 + "1" + ")" * 1000]),
+    ("beyond-range", "dag-exec", ["--depth", "100", "*".join(["9999"] * 27)]),
+    ("latest-not-utf8", "predictor-train", ["tiny", "--init_from=resume", "--out_dir={tmp}/pt_run"]),
+    ("scratch-over-a-run", "predictor-train", ["tiny", "--out_dir={tmp}/pt_run"]),
+    ("init-from-nothing", "predictor-train", ["tiny", "--init_from={tmp}/viba_run"]),
 ]
 
 

@@ -51,12 +51,12 @@ def test_resumed_metrics_log_reads_as_one_run(tmp_path):
 def test_checkpoint_holds_safetensors_json_config_and_trainer_state(tmp_path):
     train(_config(tmp_path, max_iters=4, keep_checkpoints=1))
     ckpt = latest_checkpoint(tmp_path)
-    assert ckpt.name == "step_0000004"
+    assert ckpt.name == "step-0004"
     assert {p.name for p in ckpt.iterdir()} == {"model.safetensors", "config.json",
                                                 "trainer_state.pt"}  # fmt: skip
     assert json.loads((ckpt / "config.json").read_text())["max_iters"] == 4
     assert torch.load(ckpt / "trainer_state.pt", weights_only=True)["step"] == 4
-    assert [p.name for p in (tmp_path / "checkpoints").glob("step_*")] == ["step_0000004"]
+    assert [p.name for p in (tmp_path / "checkpoints").glob("step-*")] == ["step-0004"]
 
 
 def test_training_lowers_the_loss(tmp_path):
@@ -119,7 +119,7 @@ def test_killed_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    killed_at = int(latest_checkpoint(tmp_path / "killed").name.split("_")[1])
+    killed_at = int(latest_checkpoint(tmp_path / "killed").name.split("-")[1])
     assert killed_at < 30, "the run finished before it could be killed"
     train(TrainConfig(**{**config.to_dict(), "init_from": "resume"}))
     train(TrainConfig(**{**config.to_dict(), "out_dir": str(tmp_path / "straight")}))
@@ -151,7 +151,7 @@ def test_main_config_trains_a_step_and_evaluates(tmp_path):
                  "--progress=false", "--plot=false", "--threads=1", f"--out_dir={tmp_path}"]  # fmt: skip
     result = train(load_config("main", small_run))
     assert result.step == 1 and result.final_eval["examples"] == 8
-    assert latest_checkpoint(tmp_path).name == "step_0000001"
+    assert latest_checkpoint(tmp_path).name == "step-0001"
 
 
 def test_progress_in_a_log_file_is_plain_lines_not_bar_fragments(tmp_path):
@@ -177,10 +177,83 @@ def test_a_killed_runs_temporaries_are_cleared_on_the_next_start(tmp_path):
     from predictor_trainer.train import train
 
     out = tmp_path / "run"
-    (out / "checkpoints" / ".step_0000005.k1ll3d.tmp").mkdir(parents=True)
+    (out / "checkpoints" / ".step-0005.k1ll3d.tmp").mkdir(parents=True)
     (out / ".metrics.png.k1ll3d.tmp.png").write_bytes(b"half a plot")
     config = load_config("tiny", {"max_iters": 2, "eval_examples": 8, "eval_interval": 0,
                                   "out_dir": str(out), "progress": False})  # fmt: skip
     train(config)
     assert not list(out.glob(".*.tmp*")) and not list((out / "checkpoints").glob(".*.tmp*"))
     assert (out / "metrics.png").is_file()
+
+
+def test_a_new_run_in_a_folder_holding_a_run_is_refused_and_its_checkpoints_kept(tmp_path):
+    from predictor_trainer import TrainConfigError
+
+    train(_config(tmp_path, max_iters=6, checkpoint_interval=6))
+    with pytest.raises(TrainConfigError, match="already holds a run .step-0006.*--overwrite=true"):
+        train(_config(tmp_path, max_iters=2))
+    assert latest_checkpoint(tmp_path).name == "step-0006"
+
+
+def test_overwrite_starts_clean_so_retention_keeps_the_new_runs_checkpoint(tmp_path):
+    """The defect: a 2-step scratch run beside a 6-step one sorted its own step 2 below the old
+    steps and deleted it; and a new run killed early 'resumed' the old one."""
+    train(_config(tmp_path, max_iters=6, checkpoint_interval=3))
+    train(_config(tmp_path, max_iters=2, overwrite=True, keep_checkpoints=1))
+    names = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert names == ["LATEST", "step-0002"]
+    assert latest_checkpoint(tmp_path).name == "step-0002"
+
+
+def test_retention_orders_checkpoints_by_step_number_not_by_name(tmp_path):
+    from predictor_trainer.checkpoint import checkpoint_folders
+
+    for step in (9999, 10000, 200):
+        (tmp_path / "checkpoints" / f"step-{step:04d}").mkdir(parents=True)
+    assert [p.name for p in checkpoint_folders(tmp_path)] == ["step-0200", "step-9999",
+                                                               "step-10000"]  # fmt: skip
+
+
+def test_init_from_a_checkpoint_folder_takes_its_weights_and_starts_at_step_zero(tmp_path):
+    from predictor_trainer.train import _restore, build_model
+
+    train(_config(tmp_path / "a", max_iters=4))
+    source = latest_checkpoint(tmp_path / "a")
+    config = _config(tmp_path / "b", init_from=str(source))
+    model = build_model(config)
+    assert _restore(config, model, optimizer=None) is None  # weights only: step 0, new optimizer
+    a = _weights(tmp_path / "a")
+    for key, value in model.state_dict().items():
+        assert torch.equal(a[key], value), key
+    resumed = train(_config(tmp_path / "b", max_iters=2, init_from=str(source)))
+    assert resumed.step == 2 and latest_checkpoint(tmp_path / "b").name == "step-0002"
+
+
+def test_init_from_a_gpt2_directory_loads_the_backbone_and_rejects_other_shapes(tmp_path):
+    from nanogpt_dag import GPT, GPTConfig, save_gpt2
+    from predictor_trainer.train import _restore, build_model
+
+    (tmp_path / "gpt2").mkdir()
+    (tmp_path / "gpt2" / "model.safetensors").write_bytes(b"")  # written below
+    config = _config(tmp_path / "run", init_from=str(tmp_path / "gpt2"))
+    model = build_model(config)
+    donor = GPT(GPTConfig(**{**model.backbone.config.__dict__, "lm_head": True}))
+    save_gpt2(donor, tmp_path / "gpt2")
+    _restore(config, model, optimizer=None)
+    assert torch.equal(model.backbone.transformer.h[0].mlp.c_fc.weight,
+                       donor.transformer.h[0].mlp.c_fc.weight)  # fmt: skip
+    wider = _config(tmp_path / "wide", n_embd=32, init_from=str(tmp_path / "gpt2"))
+    with pytest.raises(CheckpointError, match="does not fit this model"):
+        _restore(wider, build_model(wider), optimizer=None)
+
+
+def test_init_from_must_be_scratch_resume_or_a_weights_folder(tmp_path):
+    from predictor_trainer import TrainConfigError
+
+    with pytest.raises(TrainConfigError, match="a folder holding model.safetensors"):
+        _config(tmp_path, init_from=str(tmp_path))
+
+
+def test_resume_without_a_checkpoint_exits_1_a_failed_run_not_bad_usage(tmp_path, capsys):
+    assert main(["tiny", "--init_from=resume", f"--out_dir={tmp_path}", "--progress=false"]) == 1
+    assert "has no checkpoint" in capsys.readouterr().err

@@ -100,7 +100,7 @@ def test_resume_continues_from_the_last_checkpoint_without_redoing_it(tmp_path, 
 
 def test_a_finished_run_is_not_overwritten_without_resume(two_iteration_run, capsys):
     before = (two_iteration_run / "metrics.jsonl").read_text()
-    assert train(two_iteration_run, "--iterations", "2") == 1
+    assert train(two_iteration_run, "--iterations", "2") == 2  # bad usage, refused before any work
     assert "--resume" in capsys.readouterr().err
     assert (two_iteration_run / "metrics.jsonl").read_text() == before
 

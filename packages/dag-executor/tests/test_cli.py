@@ -77,3 +77,11 @@ def test_oversized_input_is_a_short_error_not_a_traceback_or_a_hang(
     err = capsys.readouterr().err
     assert message in err
     assert len(err) < 400 and err.count("\n") == 1
+
+
+def test_a_value_beyond_the_executors_range_is_a_one_line_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--depth", "100", "*".join(["9999"] * 27)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "beyond the executor's range" in err

@@ -140,3 +140,39 @@ def test_more_than_fifteen_digit_places_are_rejected() -> None:
     # would then return 9999999999.999998 for 9999999999.999999 (and nan for 200 + 200 places).
     with pytest.raises(ValueError, match=r"max_digits \+ max_decimals <= 15"):
         DagConfig(depth=1, max_digits=10, max_decimals=6)
+
+
+DEEP = DagConfig(depth=30, max_digits=4, max_decimals=0)
+
+
+def test_a_hard_result_beyond_the_range_raises_instead_of_returning_the_clamp() -> None:
+    from dag_executor import MagnitudeRangeError
+
+    tensors = expression_to_dag("*".join(["9999"] * 26), DEEP)  # 9999**26 ~ 1e104
+    with pytest.raises(MagnitudeRangeError, match="beyond the executor's range"):
+        DagExecutor(DEEP, hard=True).execute(tensors)
+    infinite = DagExecutor(DEEP, hard=True, out_of_range="inf").execute(tensors)
+    assert infinite.item() == float("inf")
+
+
+def test_an_overflow_that_a_later_division_hides_is_still_caught() -> None:
+    """(9999**26 + 1) / 9999**4: the clamped sum would give 1e100 / 1e16, a wrong value of a
+    plausible size; the flag follows the node through the division."""
+    from dag_executor import MagnitudeRangeError
+
+    text = "(" + "*".join(["9999"] * 26) + " + 1) / (9999 * 9999 * 9999 * 9999)"
+    tensors = expression_to_dag(text, DEEP)
+    with pytest.raises(MagnitudeRangeError):
+        DagExecutor(DEEP, hard=True).execute(tensors)
+
+
+def test_results_inside_the_range_are_exact_and_untouched_by_the_check() -> None:
+    text = "*".join(["9999"] * 20)  # ~1e80
+    value = DagExecutor(DEEP, hard=True).execute(expression_to_dag(text, DEEP)).item()
+    assert value == pytest.approx(9999**20, rel=1e-14)  # 19 float64 roundings
+
+
+def test_the_soft_path_still_clamps_without_raising() -> None:
+    tensors = expression_to_dag("*".join(["9999"] * 26), DEEP)
+    value = DagExecutor(DEEP).execute(tensors, hard=False)
+    assert value.item() == pytest.approx(1e100)

@@ -2,11 +2,14 @@
 
 Layout under `out_dir/checkpoints/`:
 
-    step_000500/model.safetensors   model weights (safetensors)
-    step_000500/config.json         the TrainConfig the run used
-    step_000500/trainer_state.pt    step, optimizer state, RNG state (tensors only; loaded with
+    step-0500/model.safetensors     model weights (safetensors)
+    step-0500/config.json           the TrainConfig the run used
+    step-0500/trainer_state.pt      step, optimizer state, RNG state (tensors only; loaded with
                                     torch.load(weights_only=True))
     LATEST                          name of the newest complete checkpoint
+
+Folders are named `step-NNNN` (at least four digits) like viba-train's, and ordered by their
+number, not their name.
 
 A checkpoint directory is first written under a temporary name and renamed into place when all
 three files are on disk; only then is LATEST replaced (also by rename). A run killed at any
@@ -16,6 +19,7 @@ moment leaves LATEST pointing at a complete checkpoint.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +38,9 @@ from predictor_trainer.errors import CheckpointError
 # an unchanged config continues with exactly the examples an uninterrupted run would see.
 ARCHITECTURE_KEYS = ("n_layer", "n_head", "n_embd", "block_size", "bias", "head_hidden",
                      "dag_depth", "max_digits", "max_decimals")  # fmt: skip
+
+
+_STEP_DIR = re.compile(r"^step-(\d{4,})$")
 
 
 @dataclass
@@ -57,7 +64,7 @@ def save_checkpoint(
     """Write a complete checkpoint for `state.step`, point LATEST at it, keep the newest `keep`."""
     root = checkpoints_dir(out_dir)
     root.mkdir(parents=True, exist_ok=True)
-    name = f"step_{state.step:07d}"
+    name = f"step-{state.step:04d}"
     final = root / name
     with atomic_directory(final) as tmp:
         weights = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
@@ -73,9 +80,28 @@ def save_checkpoint(
             tmp / "trainer_state.pt",
         )
     atomic_write(root / "LATEST", lambda tmp: tmp.write_text(name))
-    for old in sorted(root.glob("step_*"))[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+    for old in checkpoint_folders(out_dir)[:-keep]:
+        if old != final:  # an older run's higher steps never push out the one just written
+            shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+def checkpoint_folders(out_dir: str | Path) -> list[Path]:
+    """The complete `step-NNNN` checkpoints of `out_dir`, oldest step first."""
+    root = checkpoints_dir(out_dir)
+    if not root.is_dir():
+        return []
+    found = [(int(m[1]), p) for p in root.iterdir() if (m := _STEP_DIR.match(p.name))]
+    return [path for _, path in sorted(found)]
+
+
+def clear_checkpoints(out_dir: str | Path) -> None:
+    """Delete every checkpoint of `out_dir` and its LATEST pointer (a fresh run's `overwrite`):
+    LATEST goes first, so a run killed halfway never resumes a half-deleted checkpoint."""
+    root = checkpoints_dir(out_dir)
+    (root / "LATEST").unlink(missing_ok=True)
+    for folder in checkpoint_folders(out_dir):
+        shutil.rmtree(folder)
 
 
 def latest_checkpoint(out_dir: str | Path) -> Path | None:
@@ -84,7 +110,10 @@ def latest_checkpoint(out_dir: str | Path) -> Path | None:
     pointer = root / "LATEST"
     if not pointer.exists():
         return None
-    path = root / pointer.read_text().strip()
+    try:
+        path = root / pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"cannot read {pointer}: {getattr(err, 'strerror', None) or err}") from None
     if not (path / "trainer_state.pt").exists():
         raise CheckpointError(f"{pointer} names {path}, which is missing or incomplete")
     return path

@@ -14,7 +14,7 @@ from dag_executor.console import interruptible
 from nanogpt_dag import NanoGptDagError
 
 from predictor_trainer.config import KEY_HELP, TrainConfig, load_config, shipped_configs
-from predictor_trainer.errors import PredictorTrainerError
+from predictor_trainer.errors import CheckpointError, PredictorTrainerError
 
 USAGE_EPILOG = """\
 Every TrainConfig key can be overridden as --key=value or --key value; the workspace's common
@@ -62,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(config.to_dict(), indent=2))
             return 0
         result = train(config)
-    except (PredictorTrainerError, NanoGptDagError, DagError) as err:
+    except CheckpointError as err:  # the run cannot go on from what is on disk
+        print(f"predictor-train: error: {err}", file=sys.stderr)
+        return 1
+    except (PredictorTrainerError, NanoGptDagError, DagError) as err:  # bad usage
         print(f"predictor-train: error: {err}", file=sys.stderr)
         return 2
     if not config.eval_only and os.environ.get("RANK", "0") == "0":

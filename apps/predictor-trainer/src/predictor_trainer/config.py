@@ -72,7 +72,8 @@ class TrainConfig:
     checkpoint_interval: int = 250  # and always at the end
     keep_checkpoints: int = 2
     out_dir: str = "runs/predictor"
-    init_from: str = "scratch"  # "scratch" or "resume" (the latest checkpoint in out_dir)
+    init_from: str = "scratch"  # "scratch", "resume" (out_dir's latest checkpoint) or a folder
+    overwrite: bool = False  # let a scratch run replace the checkpoints already in out_dir
     eval_only: bool = False  # score the model (a checkpoint if init_from=resume) and exit
     progress: bool = True  # tqdm progress bar on rank 0
     plot: bool = True  # write metrics.png next to metrics.jsonl
@@ -97,9 +98,10 @@ class TrainConfig:
         if not self.out_dir.strip():
             raise TrainConfigError("out_dir must name a folder for the run, got an empty string")
         _check_out_dir(Path(self.out_dir))
-        if self.init_from not in ("scratch", "resume"):
+        if self.init_from not in ("scratch", "resume") and not _is_weights_folder(self.init_from):
             raise TrainConfigError(
-                f"init_from must be 'scratch' or 'resume', got {self.init_from!r}"
+                "init_from must be 'scratch', 'resume' or a folder holding model.safetensors "
+                f"(a predictor-train checkpoint or a GPT-2 directory), got {self.init_from!r}"
             )
         for name in ("eval_split", "test_split"):
             if getattr(self, name) not in ("train", "val", "test"):
@@ -166,6 +168,10 @@ def _physical_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
+def _is_weights_folder(path: str) -> bool:
+    return (Path(path) / "model.safetensors").is_file()
+
+
 def _check_out_dir(out_dir: Path) -> None:
     """TrainConfigError unless ``out_dir`` is, or can become, a writable folder."""
     for folder in (out_dir, *out_dir.parents):
@@ -220,7 +226,12 @@ KEY_HELP: dict[str, str] = {
     "checkpoint_interval": "write a checkpoint every this many steps (and at the end)",
     "keep_checkpoints": "how many of the newest checkpoints to keep",
     "out_dir": "where checkpoints, metrics.jsonl and metrics.png go",
-    "init_from": "'scratch', or 'resume' from the latest checkpoint in out_dir",
+    "init_from": "'scratch', 'resume' (out_dir's latest checkpoint, same step and optimizer), "
+    "or a folder to take the weights from and start at step 0: a predictor-train checkpoint "
+    "(checkpoints/step-NNNN) or a GPT-2 directory (config.json + model.safetensors, "
+    "the backbone's shapes)",
+    "overwrite": "let a run that does not resume delete the checkpoints already in out_dir "
+    "(without it, such a run is refused)",
     "eval_only": "only score the model (the checkpoint with init_from=resume) on test_split",
     "progress": "show a tqdm progress bar (rank 0)",
     "plot": "write metrics.png next to metrics.jsonl",

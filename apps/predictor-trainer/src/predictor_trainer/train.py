@@ -24,8 +24,10 @@ from nanogpt_dag import (
     GPTConfig,
     PredictorConfig,
     PredictorOnlyModel,
+    NanoGptDagError,
     atomic_write,
     dag_losses,
+    load_gpt2,
     remove_temporaries,
 )
 from torch.nn.parallel import DistributedDataParallel
@@ -34,6 +36,9 @@ from tqdm import tqdm
 from predictor_trainer.checkpoint import (
     TrainerState,
     check_compatible,
+    checkpoint_folders,
+    checkpoints_dir,
+    clear_checkpoints,
     latest_checkpoint,
     load_checkpoint,
     save_checkpoint,
@@ -136,7 +141,12 @@ def _start_process(config: TrainConfig) -> Process:
 def _restore(
     config: TrainConfig, model: PredictorOnlyModel, optimizer: torch.optim.Optimizer | None
 ) -> TrainerState | None:
+    """Resume (weights, optimizer, RNG, step) or take weights from a folder (step 0); None for
+    a scratch run."""
+    if config.init_from == "scratch":
+        return None
     if config.init_from != "resume":
+        _load_weights_from(Path(config.init_from), model, config)
         return None
     path = latest_checkpoint(config.out_dir)
     if path is None:
@@ -150,6 +160,48 @@ def _restore(
         optimizer.load_state_dict(state.optimizer)
     torch.set_rng_state(state.rng_state)
     return state
+
+
+def _load_weights_from(folder: Path, model: PredictorOnlyModel, config: TrainConfig) -> None:
+    """Weights only: a predictor-train checkpoint (whole model) or a GPT-2 directory (backbone;
+    the head starts fresh)."""
+    if (folder / "trainer_state.pt").is_file():
+        check_compatible(folder, config)
+        load_checkpoint(folder, model)
+        return
+    try:
+        backbone = load_gpt2(folder, lm_head=False).state_dict()
+        model.backbone.load_state_dict(backbone)
+    except NanoGptDagError as err:
+        raise CheckpointError(f"init_from={folder}: {err}") from None
+    except RuntimeError as err:  # shapes that differ from this config's backbone
+        first = str(err).strip().splitlines()[-1].strip()
+        raise CheckpointError(f"init_from={folder} does not fit this model: {first}") from None
+
+
+def _claim_out_dir(config: TrainConfig) -> None:
+    """A run that does not resume starts on an out_dir free of checkpoints: it refuses one that
+    holds a run, or (overwrite=true) clears it first, so that neither its retention nor a later
+    resume can mix the two runs."""
+    if config.init_from == "resume":
+        return
+    root = checkpoints_dir(config.out_dir).resolve()
+    if config.init_from != "scratch" and root in Path(config.init_from).resolve().parents:
+        raise TrainConfigError(
+            f"init_from={config.init_from} lies in this run's own checkpoints; start the new run "
+            "in another --output-dir"
+        )
+    held = checkpoint_folders(config.out_dir)
+    if not held and not (checkpoints_dir(config.out_dir) / "LATEST").exists():
+        return
+    if not config.overwrite:
+        newest = held[-1].name if held else "a LATEST pointer"
+        raise TrainConfigError(
+            f"{config.out_dir} already holds a run ({newest}); continue it with "
+            "--init_from=resume, choose another --output-dir, or pass --overwrite=true to "
+            "delete its checkpoints"
+        )
+    clear_checkpoints(config.out_dir)
 
 
 def run_evaluation(config: TrainConfig) -> dict[str, float]:
@@ -222,6 +274,10 @@ def train(config: TrainConfig) -> RunResult:
         metrics = run_evaluation(config)
         return RunResult(int(metrics["step"]), None, metrics, Path(config.out_dir))
     process = _start_process(config)
+    if process.is_main:
+        _claim_out_dir(config)
+    if process.world_size > 1:
+        dist.barrier()  # no rank reads out_dir before rank 0 has claimed it
     stream = ExampleStream(config)
     model = build_model(config).to(config.device)
     optimizer = build_optimizer(model, config)

@@ -37,7 +37,7 @@ from tqdm import tqdm
 from viba_trainer.checkpoint import EXPERIENCE_DIR, Checkpoint, CheckpointStore
 from viba_trainer.config import TrainConfig
 from viba_trainer.dataset import TranslationPair, load_pairs
-from viba_trainer.errors import DatasetError, VibaTrainerError
+from viba_trainer.errors import DatasetError, UsageError, VibaTrainerError
 from viba_trainer.metrics import IterationMetrics, plot_loss_curve, write_metrics
 from viba_trainer.progress import phase_progress
 from viba_trainer.scripted import scripted_backend
@@ -319,7 +319,7 @@ def _prepare(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Checkpoint
         store.remove_incomplete()  # a run killed mid-checkpoint leaves a temporary directory
         return config, store.latest()
     if config_path.exists() or CheckpointStore(out).steps():
-        raise VibaTrainerError(
+        raise UsageError(  # caught before any work: exit 2, like predictor-train
             f"{out} already holds a run; continue it with --resume or choose another --output-dir"
         )
     return config, None

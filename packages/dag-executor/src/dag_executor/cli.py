@@ -12,7 +12,7 @@ from typing import Any
 
 from dag_executor.config import DagConfig
 from dag_executor.console import interruptible
-from dag_executor.errors import DagError
+from dag_executor.errors import DagError, MagnitudeRangeError
 from dag_executor.executor import DagExecutor
 from dag_executor.ir import Expr
 from dag_executor.tensors import DagTensors, expression_to_dag, to_expr
@@ -136,7 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         print("dag-exec: error: the expression nests too deeply", file=sys.stderr)
         return 2
-    value = DagExecutor(config, hard=True).execute(tensors).item()
+    try:
+        value = DagExecutor(config, hard=True).execute(tensors).item()
+    except MagnitudeRangeError as error:
+        print(f"dag-exec: error: {error}", file=sys.stderr)
+        return 1
     data = report(expr, tensors, value, config)
     if args.json:
         print(json.dumps({"expression": args.expression, **data}, indent=2))

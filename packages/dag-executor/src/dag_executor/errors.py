@@ -34,3 +34,8 @@ class TooManyStepsError(DagError):
 
 class DagShapeError(DagError):
     """Tensors whose shapes do not match the DagConfig."""
+
+
+class MagnitudeRangeError(DagError):
+    """A hard execution reached the executor's magnitude limit (``max_magnitude``), so its result
+    would not be the expression's value."""

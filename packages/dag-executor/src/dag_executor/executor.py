@@ -14,7 +14,9 @@ product of the exact powers (``m``, ``1/m`` or ``1`` for integer coefficients), 
 give correctly rounded products: (-3) * (-3) is exactly 9.0. A zero magnitude with a nonzero
 coefficient makes the product 0 (also for a negative coefficient: the executor never returns
 inf or nan; ``expression_to_dag`` rejects division by zero). Magnitudes are clamped to
-``max_magnitude`` so that soft inputs cannot overflow.
+``max_magnitude`` so that soft inputs cannot overflow. A hard result whose computation met that
+clamp (in any node it depends on) is not its true value: the hard path raises
+``MagnitudeRangeError`` for it, or with ``out_of_range="inf"`` returns +-inf in its place.
 
 Soft path (``hard=False``, the default): digits are probabilities over 0..9 (the expected digit
 is used), signs lie in [-1, 1], operands in [-1, 1], gates in [0, 1]; everything is
@@ -36,7 +38,7 @@ import torch
 from torch import Tensor, nn
 
 from dag_executor.config import DEFAULT_CONFIG, DagConfig
-from dag_executor.errors import DagShapeError
+from dag_executor.errors import DagShapeError, MagnitudeRangeError
 from dag_executor.tensors import DagTensors
 
 
@@ -74,6 +76,9 @@ class DagExecutor(nn.Module):
         inputs: ``"probabilities"`` (digits are probabilities, signs/operands in [-1, 1], gates
             in [0, 1]) or ``"logits"`` (raw scores; softmax / tanh / sigmoid are applied).
         max_magnitude: node magnitudes are clamped to this (guards soft inputs from overflow).
+        out_of_range: what the hard path does with a result that met the clamp: ``"raise"``
+            a MagnitudeRangeError (the default), or ``"inf"`` (+-inf; an evaluation that scores
+            many predictions counts it as wrong and goes on).
     """
 
     def __init__(
@@ -83,10 +88,14 @@ class DagExecutor(nn.Module):
         hard: bool = False,
         inputs: Literal["probabilities", "logits"] = "probabilities",
         max_magnitude: float = 1e100,
+        out_of_range: Literal["raise", "inf"] = "raise",
     ) -> None:
         super().__init__()
         if inputs not in ("probabilities", "logits"):
             raise ValueError(f"inputs must be 'probabilities' or 'logits', got {inputs!r}")
+        if out_of_range not in ("raise", "inf"):
+            raise ValueError(f"out_of_range must be 'raise' or 'inf', got {out_of_range!r}")
+        self.out_of_range = out_of_range
         self.config = config
         self.hard = hard
         self.inputs = inputs
@@ -123,7 +132,8 @@ class DagExecutor(nn.Module):
             signs, operands, gates = signs.tanh(), operands.tanh(), gates.sigmoid()
         # integer mantissa sum_p digit_p * 10**(M+K-1-p): exact for one-hot digits
         mantissa = digits.flatten(-2) @ self.digit_weights  # (..., d+1)
-        if self.hard if hard is None else hard:
+        hard = self.hard if hard is None else hard
+        if hard:
             # Straight-through on the mantissa: the same gradients as through one-hot digits
             # (the mantissa is linear in them), without building a one-hot tensor.
             chosen = digits.max(-1).indices.to(torch.float64) @ self.place_weights
@@ -143,15 +153,33 @@ class DagExecutor(nn.Module):
             nodes.append(*self._step(nodes, operands[i, :node], gates[i], signs[node]))
         values = nodes.signs * nodes.mags  # (2d+1, B)
         if step_mask is None:
-            return values[-1].reshape(batch)
-        steps_used = step_mask.reshape(-1, config.depth).to(torch.long).sum(-1)  # (B,)
-        result = torch.where(steps_used > 0, config.depth + steps_used, 0)
-        return values.gather(0, result[None]).reshape(batch)
+            result = torch.full_like(values[-1], config.num_nodes - 1, dtype=torch.long)
+        else:
+            steps_used = step_mask.reshape(-1, config.depth).to(torch.long).sum(-1)  # (B,)
+            result = torch.where(steps_used > 0, config.depth + steps_used, 0)
+        value = values.gather(0, result[None])[0]
+        if hard:
+            value = self._out_of_range(value, nodes.clamped.gather(0, result[None])[0])
+        return value.reshape(batch)
+
+    def _out_of_range(self, value: Tensor, clamped: Tensor) -> Tensor:
+        """Hard results that met the clamp: an error, or +-inf in their place."""
+        if not bool(clamped.any()):
+            return value
+        if self.out_of_range == "raise":
+            where = clamped.nonzero().flatten().tolist()
+            raise MagnitudeRangeError(
+                f"a value reaches {self.max_magnitude:g} in magnitude, beyond the executor's "
+                f"range (max_magnitude), in batch row(s) {where[:5]}; its result would be wrong"
+            )
+        infinite = torch.copysign(torch.full_like(value, math.inf), value)
+        return torch.where(clamped, infinite, value)
 
     def _step(
         self, nodes: _Nodes, coefficients: Tensor, gate: Tensor, out_sign: Tensor
-    ) -> tuple[Tensor, Tensor]:
-        """Sign and magnitude (B,) of one step; coefficients (node, B), gate and out_sign (B,)."""
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Sign, magnitude and whether the range clamp was met (B,) of one step; coefficients
+        (node, B), gate and out_sign (B,)."""
         signs, mags = nodes.signs, nodes.mags  # (node, B)
         linear = (coefficients * signs * mags).sum(0)
         odd = coefficients * coefficients  # 1 for c = +-1, 0 for c = 0 (c in [-1, 1])
@@ -175,7 +203,9 @@ class DagExecutor(nn.Module):
         log_mag = product * zero_factor
         sign = out_sign * (gate * torch.sign(linear) + (1 - gate) * log_sign)
         mag = gate * linear.abs() + (1 - gate) * log_mag
-        return sign, mag.clamp(max=self.max_magnitude)
+        with torch.no_grad():  # did this node, or a node it reads, meet the clamp?
+            met = (mag >= self.max_magnitude) | ((coefficients != 0) & nodes.clamped).any(0)
+        return sign, mag.clamp(max=self.max_magnitude), met
 
     def _check_shapes(self, digits: Tensor, signs: Tensor, operands: Tensor, gates: Tensor):
         c = self.config
@@ -207,7 +237,8 @@ class DagExecutor(nn.Module):
 
 
 class _Nodes:
-    """Sign, magnitude, magnitude with 0 -> 1, its log and a zero flag per node, each (node, B).
+    """Sign, magnitude, magnitude with 0 -> 1, its log, a zero flag and a range-clamp flag per
+    node, each (node, B).
 
     Grown by one row per step; the log of 0 is never taken (it would give nan gradients).
     """
@@ -216,6 +247,7 @@ class _Nodes:
         self.signs = signs
         self.mags = mags
         self.safe_mags, self.log_mags, self.zeros = self._derived(mags)
+        self.clamped = torch.zeros_like(mags, dtype=torch.bool)
 
     @staticmethod
     def _derived(mags: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -223,11 +255,12 @@ class _Nodes:
         safe = torch.where(is_zero, torch.ones_like(mags), mags)
         return safe, safe.log(), is_zero.to(mags.dtype)
 
-    def append(self, sign: Tensor, mag: Tensor) -> None:
-        """Add the row of a new node; sign and mag are (B,)."""
+    def append(self, sign: Tensor, mag: Tensor, clamped: Tensor) -> None:
+        """Add the row of a new node; sign, mag and clamped are (B,)."""
         safe, log_mag, zero = self._derived(mag[None])
         self.signs = torch.cat([self.signs, sign[None]])
         self.mags = torch.cat([self.mags, mag[None]])
         self.safe_mags = torch.cat([self.safe_mags, safe])
         self.log_mags = torch.cat([self.log_mags, log_mag])
         self.zeros = torch.cat([self.zeros, zero])
+        self.clamped = torch.cat([self.clamped, clamped[None]])
