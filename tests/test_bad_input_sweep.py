@@ -76,7 +76,11 @@ CASES = [
     ),
     ("deep-expression", "dag-exec", ["(" * 1000 + "1" + ")" * 1000]),
     ("beyond-range", "dag-exec", ["--depth", "100", "*".join(["9999"] * 27)]),
-    ("latest-not-utf8", "predictor-train", ["tiny", "--init_from=resume", "--out_dir={tmp}/pt_run"]),
+    (
+        "latest-not-utf8",
+        "predictor-train",
+        ["tiny", "--init_from=resume", "--out_dir={tmp}/pt_run"],
+    ),
     ("scratch-over-a-run", "predictor-train", ["tiny", "--out_dir={tmp}/pt_run"]),
     ("init-from-nothing", "predictor-train", ["tiny", "--init_from={tmp}/viba_run"]),
 ]

@@ -190,7 +190,7 @@ def test_a_new_run_in_a_folder_holding_a_run_is_refused_and_its_checkpoints_kept
     from predictor_trainer import TrainConfigError
 
     train(_config(tmp_path, max_iters=6, checkpoint_interval=6))
-    with pytest.raises(TrainConfigError, match="already holds a run .step-0006.*--overwrite=true"):
+    with pytest.raises(TrainConfigError, match=r"already holds a run .step-0006.*--overwrite=true"):
         train(_config(tmp_path, max_iters=2))
     assert latest_checkpoint(tmp_path).name == "step-0006"
 
@@ -250,7 +250,7 @@ def test_init_from_a_gpt2_directory_loads_the_backbone_and_rejects_other_shapes(
 def test_init_from_must_be_scratch_resume_or_a_weights_folder(tmp_path):
     from predictor_trainer import TrainConfigError
 
-    with pytest.raises(TrainConfigError, match="a folder holding model.safetensors"):
+    with pytest.raises(TrainConfigError, match=r"a folder holding model\.safetensors"):
         _config(tmp_path, init_from=str(tmp_path))
 
 

@@ -113,7 +113,9 @@ def latest_checkpoint(out_dir: str | Path) -> Path | None:
     try:
         path = root / pointer.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"cannot read {pointer}: {getattr(err, 'strerror', None) or err}") from None
+        raise CheckpointError(
+            f"cannot read {pointer}: {getattr(err, 'strerror', None) or err}"
+        ) from None
     if not (path / "trainer_state.pt").exists():
         raise CheckpointError(f"{pointer} names {path}, which is missing or incomplete")
     return path
