@@ -44,7 +44,27 @@ class Task(Protocol):
         ...
 
 
-def _check_length(length: int, minimum: int = 1) -> None:
+def transduction(strings: Tensor, answers: Tensor, sep: int, blank: int) -> TaskBatch:
+    """The transduction layout: inputs ``strings SEP BLANK*m``, targets ``answers`` (B, m) at
+    the BLANK steps and IGNORE before them."""
+    batch = strings.shape[0]
+    inputs = torch.cat(
+        [strings, torch.full((batch, 1), sep), torch.full((batch, answers.shape[1]), blank)], dim=1
+    )
+    targets = torch.full_like(inputs, IGNORE)
+    targets[:, strings.shape[1] + 1 :] = answers
+    return TaskBatch(inputs, targets)
+
+
+def classification(strings: Tensor, labels: Tensor) -> TaskBatch:
+    """The classification layout: inputs ``strings``, a target (``labels``, (B,)) at the last
+    step only."""
+    targets = torch.full_like(strings, IGNORE)
+    targets[:, -1] = labels
+    return TaskBatch(strings, targets)
+
+
+def check_length(length: int, minimum: int = 1) -> None:
     if length < minimum:
         raise ConfigurationError(f"length must be >= {minimum}, got {length}")
 
@@ -72,20 +92,10 @@ class ReverseString:
 
     def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
         """``batch_size`` random strings of ``length`` symbols and their reversals."""
-        _check_length(length)
+        check_length(length)
         sep, blank = self.vocab_size, self.vocab_size + 1
         strings = torch.randint(self.vocab_size, (batch_size, length), generator=generator)
-        inputs = torch.cat(
-            [
-                strings,
-                torch.full((batch_size, 1), sep),
-                torch.full((batch_size, length), blank),
-            ],
-            dim=1,
-        )
-        targets = torch.full_like(inputs, IGNORE)
-        targets[:, length + 1 :] = strings.flip(1)
-        return TaskBatch(inputs, targets)
+        return transduction(strings, strings.flip(1), sep, blank)
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,7 @@ class StackManipulation:
 
     def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
         """A random initial stack of up to ``length`` bits followed by random actions."""
-        _check_length(length)
+        check_length(length)
         steps = 2 * length + 2
         inputs = torch.full((batch_size, steps), self.BLANK)
         targets = torch.full((batch_size, steps), IGNORE)
@@ -166,7 +176,7 @@ class BalancedBrackets:
 
     def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
         """Random Dyck prefixes of ``length`` brackets (open or close with equal odds)."""
-        _check_length(length)
+        check_length(length)
         opens = torch.rand(batch_size, length, generator=generator) < 0.5
         kinds = torch.randint(self.n_types, (batch_size, length), generator=generator)
         inputs = torch.empty(batch_size, length, dtype=torch.long)
@@ -200,13 +210,27 @@ class AnBn:
 
     def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
         """``batch_size`` copies of ``a^length b^length`` (the task has one string per n)."""
-        _check_length(length)
+        check_length(length)
         word = torch.tensor([0] * length + [1] * length)
         target = torch.tensor([IGNORE] * length + [1] * (length - 1) + [self.END])
         return TaskBatch(word.repeat(batch_size, 1), target.repeat(batch_size, 1))
 
 
-TASKS: dict[str, type] = {
-    task.name: task for task in (ReverseString, StackManipulation, BalancedBrackets, AnBn)
-}
-"""Task classes by name, for command lines."""
+def _all_tasks() -> dict[str, type]:
+    from neural_structures.context_sensitive_tasks import DuplicateString, OddFirst
+    from neural_structures.regular_tasks import (
+        CycleNavigation,
+        EvenPairs,
+        ModularArithmetic,
+        ParityCheck,
+    )
+
+    tasks = (ParityCheck, EvenPairs, ModularArithmetic, CycleNavigation, ReverseString,
+             StackManipulation, BalancedBrackets, AnBn, DuplicateString, OddFirst)  # fmt: skip
+    return {task.name: task for task in tasks}
+
+
+TASKS: dict[str, type] = _all_tasks()
+"""Task classes by name, for command lines: regular (parity_check, even_pairs,
+modular_arithmetic, cycle_navigation), context-free (reverse_string, stack_manipulation,
+balanced_brackets, anbn), context-sensitive (duplicate_string, odd_first)."""

@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = TrainConfig()
     parser = argparse.ArgumentParser(
         prog="neural-structures-train",
-        description="Train models on a stack task with short inputs, test on longer ones, "
+        description="Train models on a task (regular, context-free or context-sensitive) with short inputs, test on longer ones, "
         "and print per-token accuracy per test length.",
     )
     parser.add_argument(

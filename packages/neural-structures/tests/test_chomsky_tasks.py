@@ -1,0 +1,104 @@
+"""The regular and context-sensitive tasks follow their definitions (Deletang et al. 2022),
+checked row by row against a direct reading of the definition on decoded strings."""
+
+import pytest
+import torch
+from neural_structures.context_sensitive_tasks import DuplicateString, OddFirst
+from neural_structures.regular_tasks import (
+    CycleNavigation,
+    EvenPairs,
+    ModularArithmetic,
+    ParityCheck,
+)
+from neural_structures.tasks import IGNORE, TASKS
+
+
+def _rows(task, length, seed=0, batch=64):
+    batch = task.sample(batch, length, torch.Generator().manual_seed(seed))
+    return list(zip(batch.inputs.tolist(), batch.targets.tolist(), strict=True))
+
+
+def _label(targets):
+    assert all(t == IGNORE for t in targets[:-1]), "only the last step is scored"
+    return targets[-1]
+
+
+@pytest.mark.parametrize("length", [1, 2, 7, 40])
+def test_parity_check_counts_the_bs(length):
+    for inputs, targets in _rows(ParityCheck(), length):
+        word = "".join("ab"[t] for t in inputs)
+        assert _label(targets) == (word.count("b") % 2 == 0)
+
+
+@pytest.mark.parametrize("length", [1, 2, 7, 40])
+def test_even_pairs_counts_ab_and_ba(length):
+    for inputs, targets in _rows(EvenPairs(), length):
+        word = "".join("ab"[t] for t in inputs)
+        pairs = sum(word[i : i + 2] in ("ab", "ba") for i in range(len(word) - 1))
+        assert _label(targets) == (pairs % 2 == 0)
+
+
+@pytest.mark.parametrize("length", [1, 2, 5, 20])
+def test_modular_arithmetic_is_the_expressions_value_mod_5(length):
+    symbols = "01234+-*"
+    for inputs, targets in _rows(ModularArithmetic(), length):
+        text = "".join(symbols[t] for t in inputs)
+        assert len(inputs) == 2 * length - 1
+        assert _label(targets) == eval(text) % 5  # Python's precedence is the definition's
+
+
+def test_modular_arithmetic_respects_precedence():
+    tokens = [2, ModularArithmetic.PLUS, 3, ModularArithmetic.TIMES, 4]  # 2 + 12 = 14
+    assert ModularArithmetic.value(tokens) == 4
+    tokens = [1, ModularArithmetic.MINUS, 3, ModularArithmetic.TIMES, 3]  # 1 - 9 = -8
+    assert ModularArithmetic.value(tokens) == 2
+
+
+@pytest.mark.parametrize("length", [1, 3, 40])
+def test_cycle_navigation_ends_where_the_walk_ends(length):
+    for inputs, targets in _rows(CycleNavigation(), length):
+        position = 0
+        for move in inputs:
+            position = (position + {0: 0, 1: 1, 2: -1}[move]) % 5
+        assert _label(targets) == position
+
+
+def _answer(task, inputs, targets, length):
+    assert inputs[length] == task.SEP and set(inputs[length + 1 :]) == {task.BLANK}
+    assert all(t == IGNORE for t in targets[: length + 1])
+    return inputs[:length], targets[length + 1 :]
+
+
+@pytest.mark.parametrize("length", [1, 2, 9])
+def test_duplicate_string_writes_the_input_twice(length):
+    for inputs, targets in _rows(DuplicateString(), length):
+        word, answer = _answer(DuplicateString, inputs, targets, length)
+        assert answer == word + word
+
+
+@pytest.mark.parametrize("length", [1, 2, 9])
+def test_odd_first_writes_odd_positions_then_even_ones(length):
+    for inputs, targets in _rows(OddFirst(), length):
+        word, answer = _answer(OddFirst, inputs, targets, length)
+        assert answer == [word[i] for i in range(0, length, 2)] + [
+            word[i] for i in range(1, length, 2)
+        ]
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_every_task_is_seeded_and_keeps_its_vocabularies(name):
+    task = TASKS[name]()
+    a = task.sample(16, 6, torch.Generator().manual_seed(3))
+    b = task.sample(16, 6, torch.Generator().manual_seed(3))
+    assert torch.equal(a.inputs, b.inputs) and torch.equal(a.targets, b.targets)
+    assert 0 <= a.inputs.min() and a.inputs.max() < task.n_inputs
+    scored = a.targets[a.targets != IGNORE]
+    assert scored.numel() > 0 and 0 <= scored.min() and scored.max() < task.n_outputs
+
+
+def test_labels_are_not_constant():
+    """A generator whose labels never vary would let a constant guess score 100%."""
+    for task in (ParityCheck(), EvenPairs(), ModularArithmetic(), CycleNavigation()):
+        batch = task.sample(256, 9, torch.Generator().manual_seed(1))
+        counts = torch.bincount(batch.targets[:, -1], minlength=task.n_outputs)
+        assert counts.min() > 0.05 * 256 / task.n_outputs, (task.name, counts.tolist())
