@@ -91,9 +91,9 @@ def test_every_task_is_seeded_and_keeps_its_vocabularies(name):
     a = task.sample(16, 6, torch.Generator().manual_seed(3))
     b = task.sample(16, 6, torch.Generator().manual_seed(3))
     assert torch.equal(a.inputs, b.inputs) and torch.equal(a.targets, b.targets)
-    assert 0 <= a.inputs.min() and a.inputs.max() < task.n_inputs
+    assert a.inputs.min() >= 0 and a.inputs.max() < task.n_inputs
     scored = a.targets[a.targets != IGNORE]
-    assert scored.numel() > 0 and 0 <= scored.min() and scored.max() < task.n_outputs
+    assert scored.numel() > 0 and scored.min() >= 0 and scored.max() < task.n_outputs
 
 
 def test_labels_are_not_constant():

@@ -69,7 +69,9 @@ class ModularArithmetic:
         """Random expressions of ``length`` numbers."""
         check_length(length)
         numbers = torch.randint(self.MODULUS, (batch_size, length), generator=generator)
-        operators = torch.randint(self.PLUS, self.TIMES + 1, (batch_size, length), generator=generator)
+        operators = torch.randint(
+            self.PLUS, self.TIMES + 1, (batch_size, length), generator=generator
+        )
         strings = torch.empty(batch_size, 2 * length - 1, dtype=torch.long)
         strings[:, 0::2] = numbers
         strings[:, 1::2] = operators[:, : length - 1]

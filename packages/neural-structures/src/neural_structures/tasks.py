@@ -65,6 +65,7 @@ def classification(strings: Tensor, labels: Tensor) -> TaskBatch:
 
 
 def check_length(length: int, minimum: int = 1) -> None:
+    """ConfigurationError unless a task size is at least `minimum`."""
     if length < minimum:
         raise ConfigurationError(f"length must be >= {minimum}, got {length}")
 
