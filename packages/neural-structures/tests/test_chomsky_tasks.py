@@ -3,7 +3,13 @@ checked row by row against a direct reading of the definition on decoded strings
 
 import pytest
 import torch
-from neural_structures.context_sensitive_tasks import DuplicateString, OddFirst
+from neural_structures.context_sensitive_tasks import (
+    BinaryAddition,
+    BucketSort,
+    DuplicateString,
+    MissingDuplicate,
+    OddFirst,
+)
 from neural_structures.regular_tasks import (
     CycleNavigation,
     EvenPairs,
@@ -102,3 +108,33 @@ def test_labels_are_not_constant():
         batch = task.sample(256, 9, torch.Generator().manual_seed(1))
         counts = torch.bincount(batch.targets[:, -1], minlength=task.n_outputs)
         assert counts.min() > 0.05 * 256 / task.n_outputs, (task.name, counts.tolist())
+
+
+@pytest.mark.parametrize("length", [1, 2, 9])
+def test_missing_duplicate_names_the_hidden_token(length):
+    for inputs, targets in _rows(MissingDuplicate(), length):
+        assert inputs.count(MissingDuplicate.MISSING) == 1
+        hidden = inputs.index(MissingDuplicate.MISSING)
+        twin = (hidden + length) % (2 * length)
+        assert _label(targets) == inputs[twin]
+        assert inputs[:length][: min(hidden, twin)] == inputs[length:][: min(hidden, twin)]
+
+
+@pytest.mark.parametrize("length", [1, 2, 9])
+def test_binary_addition_is_the_sum_low_bit_first(length):
+    for inputs, targets in _rows(BinaryAddition(), length):
+        strings, answer = _answer(BinaryAddition, inputs, targets, 2 * length + 1)
+        assert strings[length] == BinaryAddition.PLUS
+
+        def number(bits):
+            return sum(bit << i for i, bit in enumerate(bits))
+
+        total = number(strings[:length]) + number(strings[length + 1 :])
+        assert answer == [(total >> i) & 1 for i in range(length + 1)]
+
+
+@pytest.mark.parametrize("length", [1, 2, 9])
+def test_bucket_sort_sorts(length):
+    for inputs, targets in _rows(BucketSort(), length):
+        word, answer = _answer(BucketSort, inputs, targets, length)
+        assert answer == sorted(word)

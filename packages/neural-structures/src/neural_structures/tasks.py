@@ -218,7 +218,13 @@ class AnBn:
 
 
 def _all_tasks() -> dict[str, type]:
-    from neural_structures.context_sensitive_tasks import DuplicateString, OddFirst
+    from neural_structures.context_sensitive_tasks import (
+        BinaryAddition,
+        BucketSort,
+        DuplicateString,
+        MissingDuplicate,
+        OddFirst,
+    )
     from neural_structures.regular_tasks import (
         CycleNavigation,
         EvenPairs,
@@ -227,11 +233,13 @@ def _all_tasks() -> dict[str, type]:
     )
 
     tasks = (ParityCheck, EvenPairs, ModularArithmetic, CycleNavigation, ReverseString,
-             StackManipulation, BalancedBrackets, AnBn, DuplicateString, OddFirst)  # fmt: skip
+             StackManipulation, BalancedBrackets, AnBn, DuplicateString, MissingDuplicate,
+             OddFirst, BinaryAddition, BucketSort)  # fmt: skip
     return {task.name: task for task in tasks}
 
 
 TASKS: dict[str, type] = _all_tasks()
 """Task classes by name, for command lines: regular (parity_check, even_pairs,
 modular_arithmetic, cycle_navigation), context-free (reverse_string, stack_manipulation,
-balanced_brackets, anbn), context-sensitive (duplicate_string, odd_first)."""
+balanced_brackets, anbn), context-sensitive (duplicate_string, missing_duplicate, odd_first,
+binary_addition, bucket_sort)."""
