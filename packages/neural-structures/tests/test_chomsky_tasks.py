@@ -138,3 +138,30 @@ def test_bucket_sort_sorts(length):
     for inputs, targets in _rows(BucketSort(), length):
         word, answer = _answer(BucketSort, inputs, targets, length)
         assert answer == sorted(word)
+
+
+_CF_SYMBOLS = "01234+-*()x="
+
+
+def _text(tokens):
+    return "".join(_CF_SYMBOLS[t] for t in tokens)
+
+
+@pytest.mark.parametrize("length", [1, 2, 6, 25])
+def test_bracketed_modular_arithmetic_is_the_python_value_mod_5(length):
+    from neural_structures.context_free_tasks import ModularArithmeticBrackets
+
+    for inputs, targets in _rows(ModularArithmeticBrackets(), length, batch=32):
+        text = _text(inputs)
+        assert len(inputs) == 4 * length - 3 and text.count("(") == length - 1
+        assert _label(targets) == eval(text) % 5
+
+
+@pytest.mark.parametrize("length", [2, 6, 25])
+def test_solve_equation_labels_the_one_solution(length):
+    from neural_structures.context_free_tasks import SolveEquation
+
+    for inputs, targets in _rows(SolveEquation(), length, batch=32):
+        left, right = _text(inputs).split("=")
+        solutions = [x for x in range(5) if eval(left.replace("x", str(x))) % 5 == int(right)]
+        assert left.count("x") == 1 and solutions == [_label(targets)]

@@ -218,6 +218,7 @@ class AnBn:
 
 
 def _all_tasks() -> dict[str, type]:
+    from neural_structures.context_free_tasks import ModularArithmeticBrackets, SolveEquation
     from neural_structures.context_sensitive_tasks import (
         BinaryAddition,
         BucketSort,
@@ -233,7 +234,8 @@ def _all_tasks() -> dict[str, type]:
     )
 
     tasks = (ParityCheck, EvenPairs, ModularArithmetic, CycleNavigation, ReverseString,
-             StackManipulation, BalancedBrackets, AnBn, DuplicateString, MissingDuplicate,
+             StackManipulation, ModularArithmeticBrackets, SolveEquation, BalancedBrackets,
+             AnBn, DuplicateString, MissingDuplicate,
              OddFirst, BinaryAddition, BucketSort)  # fmt: skip
     return {task.name: task for task in tasks}
 
@@ -241,5 +243,5 @@ def _all_tasks() -> dict[str, type]:
 TASKS: dict[str, type] = _all_tasks()
 """Task classes by name, for command lines: regular (parity_check, even_pairs,
 modular_arithmetic, cycle_navigation), context-free (reverse_string, stack_manipulation,
-balanced_brackets, anbn), context-sensitive (duplicate_string, missing_duplicate, odd_first,
+modular_arithmetic_brackets, solve_equation, balanced_brackets, anbn), context-sensitive (duplicate_string, missing_duplicate, odd_first,
 binary_addition, bucket_sort)."""
