@@ -12,44 +12,52 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
+from torch import Tensor
 
 from neural_structures.tasks import TaskBatch, check_length, classification, transduction
 
 
 @dataclass(frozen=True)
-class DuplicateString:
-    """Binary string ``x`` -> ``x x`` (2n answer steps): a queue's task."""
+class _BinaryTransduction:
+    """A random binary string ``x`` -> ``answer(x)``, in the transduction layout."""
 
-    name: ClassVar[str] = "duplicate_string"
     SEP: ClassVar[int] = 2
     BLANK: ClassVar[int] = 3
     n_inputs: ClassVar[int] = 4
     n_outputs: ClassVar[int] = 2
 
     def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
-        """Random binary strings of ``length`` tokens and their duplicates."""
+        """Random binary strings of ``length`` tokens and their answers."""
         check_length(length)
         strings = torch.randint(2, (batch_size, length), generator=generator)
-        return transduction(strings, strings.repeat(1, 2), self.SEP, self.BLANK)
+        return transduction(strings, self.answer(strings), self.SEP, self.BLANK)
+
+    def answer(self, strings: Tensor) -> Tensor:
+        """The answers (batch, m) to ``strings`` (batch, n)."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
-class OddFirst:
+class DuplicateString(_BinaryTransduction):
+    """Binary string ``x`` -> ``x x`` (2n answer steps): a queue's task."""
+
+    name: ClassVar[str] = "duplicate_string"
+
+    def answer(self, strings: Tensor) -> Tensor:
+        """The string twice."""
+        return strings.repeat(1, 2)
+
+
+@dataclass(frozen=True)
+class OddFirst(_BinaryTransduction):
     """String ``x_1 x_2 ... x_n`` -> the odd positions ``x_1 x_3 ...`` then the even ones
     ``x_2 x_4 ...`` (n answer steps)."""
 
     name: ClassVar[str] = "odd_first"
-    SEP: ClassVar[int] = 2
-    BLANK: ClassVar[int] = 3
-    n_inputs: ClassVar[int] = 4
-    n_outputs: ClassVar[int] = 2
 
-    def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
-        """Random binary strings of ``length`` tokens, odd positions first."""
-        check_length(length)
-        strings = torch.randint(2, (batch_size, length), generator=generator)
-        answers = torch.cat([strings[:, 0::2], strings[:, 1::2]], dim=1)
-        return transduction(strings, answers, self.SEP, self.BLANK)
+    def answer(self, strings: Tensor) -> Tensor:
+        """Odd positions (1-based), then even ones."""
+        return torch.cat([strings[:, 0::2], strings[:, 1::2]], dim=1)
 
 
 @dataclass(frozen=True)
