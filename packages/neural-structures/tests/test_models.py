@@ -93,3 +93,43 @@ def test_quiet_prints_only_the_results(capsys):
     out = capsys.readouterr().out
     assert "  step " not in out and "  test length " not in out
     assert "stack_rnn: mean accuracy" in out and "== summary" in out
+
+
+@pytest.mark.parametrize("memory", ["queue", "stack"])
+def test_memory_rnn_gives_a_logit_per_step_and_a_gradient_to_its_memory_controls(memory):
+    from neural_structures.models import MemoryRNN, MemoryRNNConfig
+    from neural_structures.tasks import IGNORE, TASKS
+
+    torch.manual_seed(0)
+    task = TASKS["duplicate_string"]()
+    model = MemoryRNN(MemoryRNNConfig(task.n_inputs, task.n_outputs, memory))
+    batch = task.sample(8, 5, torch.Generator().manual_seed(0))
+    logits = model(batch.inputs)
+    assert logits.shape == (8, batch.inputs.shape[1], task.n_outputs)
+    loss = torch.nn.functional.cross_entropy(
+        logits.flatten(0, 1), batch.targets.flatten(), ignore_index=IGNORE
+    )
+    loss.backward()
+    # the answer can only come through the memory: its controls must get a usable gradient
+    assert model.to_controls.weight.grad.norm() > 1e-4
+    assert model.to_value.weight.grad.norm() > 1e-4
+    hard = model(batch.inputs, hard_actions=True)
+    assert hard.shape == logits.shape and torch.isfinite(hard).all()
+
+
+def test_memory_rnn_names_an_unknown_memory():
+    from neural_structures.models import MemoryRNN, MemoryRNNConfig
+
+    with pytest.raises(ValueError, match="memory must be one of"):
+        MemoryRNN(MemoryRNNConfig(4, 2, "tape"))
+
+
+@pytest.mark.parametrize("kind", ["rnn", "queue_rnn", "grefenstette_rnn"])
+def test_every_model_kind_is_a_training_choice(kind):
+    from neural_structures.tasks import TASKS
+    from neural_structures.train import TrainConfig, make_model
+
+    task = TASKS["odd_first"]()
+    model = make_model(kind, task, TrainConfig(task="odd_first"))
+    batch = task.sample(2, 3, torch.Generator().manual_seed(0))
+    assert model(batch.inputs).shape == (*batch.inputs.shape, task.n_outputs)

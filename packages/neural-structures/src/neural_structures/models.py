@@ -1,4 +1,5 @@
-"""Sequence models for the tasks: a Stack-RNN (controller + NeuralStack) and an LSTM baseline.
+"""Sequence models for the tasks: a Stack-RNN (controller + NeuralStack), controllers of the
+strength memories (Grefenstette stack, NeuralQueue), and LSTM and plain-RNN baselines.
 
 Both map inputs (batch, steps) of token ids to logits (batch, steps, n_outputs), one prediction
 per step, so they train on the same :class:`~neural_structures.tasks.TaskBatch`.
@@ -7,12 +8,15 @@ per step, so they train on the same :class:`~neural_structures.tasks.TaskBatch`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from neural_structures.stack import NeuralStack
+from neural_structures._strength import StrengthMemory
+from neural_structures.queue import NeuralQueue
+from neural_structures.stack import GrefenstetteStack, NeuralStack
 
 
 @dataclass(frozen=True)
@@ -98,4 +102,95 @@ class LSTMBaseline(nn.Module):
     ) -> Tensor:
         """Logits (batch, steps, n_outputs); ``depth`` and ``hard_actions`` are ignored."""
         hidden, _ = self.lstm(self.embed(inputs))  # (B, T, H)
+        return self.to_output(hidden)
+
+
+@dataclass(frozen=True)
+class MemoryRNNConfig:
+    """Sizes of a :class:`MemoryRNN`; ``memory`` is ``"queue"`` or ``"stack"``."""
+
+    n_inputs: int
+    n_outputs: int
+    memory: str = "queue"
+    hidden_size: int = 32
+    cell_size: int = 8
+
+
+class MemoryRNN(nn.Module):
+    """A GRU controller driving a strength memory (Grefenstette et al. 2015): a
+    :class:`NeuralQueue` (``memory="queue"``) or a :class:`GrefenstetteStack` (``"stack"``).
+
+    At each step the controller reads the input token and the memory's last read, then emits
+    the output logits, a pop strength and a push strength (sigmoids) and the value to push
+    (tanh). The capacity is the number of steps of the call, so lengths are not bounded.
+    """
+
+    MEMORIES: ClassVar[dict[str, type[StrengthMemory]]] = {
+        "queue": NeuralQueue,
+        "stack": GrefenstetteStack,
+    }
+
+    def __init__(self, config: MemoryRNNConfig) -> None:
+        super().__init__()
+        if config.memory not in self.MEMORIES:
+            raise ValueError(
+                f"memory must be one of {sorted(self.MEMORIES)}, got {config.memory!r}"
+            )
+        self.config = config
+        c = config
+        self.embed = nn.Embedding(c.n_inputs, c.hidden_size)
+        self.controller = nn.GRUCell(c.hidden_size + c.cell_size, c.hidden_size)
+        self.to_controls = nn.Linear(c.hidden_size, 2)  # pop, push
+        self.to_value = nn.Linear(c.hidden_size, c.cell_size)
+        self.to_output = nn.Linear(c.hidden_size, c.n_outputs)
+        self.memory = self.MEMORIES[c.memory](c.cell_size)
+
+    def forward(
+        self, inputs: Tensor, depth: int | None = None, hard_actions: bool = False
+    ) -> Tensor:
+        """Logits (batch, steps, n_outputs) for inputs (batch, steps).
+
+        ``depth`` is ignored (the capacity follows the input); ``hard_actions`` rounds the
+        push and pop strengths to 0 or 1, an exact discrete queue or stack.
+        """
+        batch, steps = inputs.shape
+        embedded = self.embed(inputs)  # (B, T, H)
+        state = self.memory.init_state(batch, steps, device=inputs.device, dtype=embedded.dtype)
+        hidden = embedded.new_zeros(batch, self.config.hidden_size)
+        read = embedded.new_zeros(batch, self.config.cell_size)
+        outputs = []
+        for t in range(steps):
+            hidden = self.controller(torch.cat([embedded[:, t], read], dim=1), hidden)
+            pop, push = torch.sigmoid(self.to_controls(hidden)).unbind(-1)
+            if hard_actions:
+                pop, push = pop.round(), push.round()
+            state, read = self.memory(state, push, pop, torch.tanh(self.to_value(hidden)))
+            outputs.append(self.to_output(hidden))
+        return torch.stack(outputs, dim=1)  # (B, T, O)
+
+
+@dataclass(frozen=True)
+class RNNConfig:
+    """Sizes of an :class:`RNNBaseline`."""
+
+    n_inputs: int
+    n_outputs: int
+    hidden_size: int = 256
+
+
+class RNNBaseline(nn.Module):
+    """A one-layer Elman RNN (tanh) with a linear read-out: the paper's weakest controller."""
+
+    def __init__(self, config: RNNConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embed = nn.Embedding(config.n_inputs, config.hidden_size)
+        self.rnn = nn.RNN(config.hidden_size, config.hidden_size, batch_first=True)
+        self.to_output = nn.Linear(config.hidden_size, config.n_outputs)
+
+    def forward(
+        self, inputs: Tensor, depth: int | None = None, hard_actions: bool = False
+    ) -> Tensor:
+        """Logits (batch, steps, n_outputs); ``depth`` and ``hard_actions`` are ignored."""
+        hidden, _ = self.rnn(self.embed(inputs))  # (B, T, H)
         return self.to_output(hidden)

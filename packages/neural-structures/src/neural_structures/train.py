@@ -31,8 +31,22 @@ from neural_structures.arguments import (
 )
 from neural_structures.console import interruptible
 from neural_structures.errors import ConfigurationError
-from neural_structures.models import LSTMBaseline, LSTMConfig, StackRNN, StackRNNConfig
+from neural_structures.models import (
+    LSTMBaseline,
+    LSTMConfig,
+    MemoryRNN,
+    MemoryRNNConfig,
+    RNNBaseline,
+    RNNConfig,
+    StackRNN,
+    StackRNNConfig,
+)
 from neural_structures.tasks import IGNORE, TASKS, Task
+
+MODELS = ("stack_rnn", "lstm", "rnn", "queue_rnn", "grefenstette_rnn")
+"""Model kinds: the Stack-RNN, the LSTM and plain-RNN baselines (``--lstm-hidden-size`` wide),
+and GRU controllers of a NeuralQueue and of a Grefenstette stack (``--hidden-size``,
+``--cell-size``)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +76,7 @@ def make_task(name: str) -> Task:
 
 
 def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
-    """A fresh ``stack_rnn`` or ``lstm`` sized for ``task``."""
+    """A fresh model of ``kind`` (one of :data:`MODELS`) sized for ``task``."""
     if kind == "stack_rnn":
         # Enough rows for the longest training sequence; evaluate() passes a deeper stack.
         depth = 2 * config.train_lengths[1] + 2
@@ -73,7 +87,13 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
         )
     if kind == "lstm":
         return LSTMBaseline(LSTMConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size))
-    raise ConfigurationError(f"unknown model {kind!r}; choose 'stack_rnn' or 'lstm'")
+    if kind == "rnn":
+        return RNNBaseline(RNNConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size))
+    if kind in ("queue_rnn", "grefenstette_rnn"):
+        memory = "queue" if kind == "queue_rnn" else "stack"
+        sizes = (config.hidden_size, config.cell_size)
+        return MemoryRNN(MemoryRNNConfig(task.n_inputs, task.n_outputs, memory, *sizes))
+    raise ConfigurationError(f"unknown model {kind!r}; choose one of {', '.join(MODELS)}")
 
 
 def train(model: nn.Module, task: Task, config: TrainConfig, log=print) -> None:
@@ -137,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--models",
         nargs="+",
         default=["stack_rnn", "lstm"],
-        choices=["stack_rnn", "lstm"],
+        choices=list(MODELS),
         help="models to train one after the other with the same budget",
     )
     counts = [  # flag, smallest and largest value, default, what it counts
@@ -145,9 +165,27 @@ def build_parser() -> argparse.ArgumentParser:
         ("--batch-size", 1, 4096, defaults.batch_size, "sequences per training step"),
         ("--test-step", 1, MAX_LENGTH, 1, "test every k-th length"),
         ("--test-samples", 1, 4096, defaults.test_samples, "sequences per test length"),
-        ("--hidden-size", 1, 4096, defaults.hidden_size, "Stack-RNN controller size"),
-        ("--cell-size", 1, 4096, defaults.cell_size, "Stack-RNN stack cell size"),
-        ("--lstm-hidden-size", 1, 4096, defaults.lstm_hidden_size, "LSTM size"),
+        (
+            "--hidden-size",
+            1,
+            4096,
+            defaults.hidden_size,
+            "controller size of stack_rnn, queue_rnn, grefenstette_rnn",
+        ),
+        (
+            "--cell-size",
+            1,
+            4096,
+            defaults.cell_size,
+            "memory cell size of stack_rnn, queue_rnn, grefenstette_rnn",
+        ),
+        (
+            "--lstm-hidden-size",
+            1,
+            4096,
+            defaults.lstm_hidden_size,
+            "size of the lstm and rnn baselines",
+        ),
         ("--log-every", 1, None, defaults.log_every, "print the loss every N steps"),
     ]
     for flag, smallest, largest, default, what in counts:
