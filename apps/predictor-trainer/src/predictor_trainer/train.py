@@ -192,7 +192,7 @@ def _claim_out_dir(config: TrainConfig) -> None:
             "in another --output-dir"
         )
     held = checkpoint_folders(config.out_dir)
-    if not held and not (checkpoints_dir(config.out_dir) / "LATEST").exists():
+    if not held and not (root / "LATEST").exists():
         return
     if not config.overwrite:
         newest = held[-1].name if held else "a LATEST pointer"

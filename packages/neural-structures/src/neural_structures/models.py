@@ -80,7 +80,7 @@ class StackRNN(nn.Module):
 
 @dataclass(frozen=True)
 class LSTMConfig:
-    """Sizes of an :class:`LSTMBaseline`."""
+    """Sizes of an :class:`LSTMBaseline` (or an :class:`RNNBaseline`)."""
 
     n_inputs: int
     n_outputs: int
@@ -90,18 +90,22 @@ class LSTMConfig:
 class LSTMBaseline(nn.Module):
     """A one-layer LSTM with a linear read-out: the no-external-memory baseline."""
 
+    recurrent_layer: ClassVar[type[nn.RNNBase]] = nn.LSTM
+
     def __init__(self, config: LSTMConfig) -> None:
         super().__init__()
         self.config = config
         self.embed = nn.Embedding(config.n_inputs, config.hidden_size)
-        self.lstm = nn.LSTM(config.hidden_size, config.hidden_size, batch_first=True)
+        self.recurrent = self.recurrent_layer(
+            config.hidden_size, config.hidden_size, batch_first=True
+        )
         self.to_output = nn.Linear(config.hidden_size, config.n_outputs)
 
     def forward(
         self, inputs: Tensor, depth: int | None = None, hard_actions: bool = False
     ) -> Tensor:
         """Logits (batch, steps, n_outputs); ``depth`` and ``hard_actions`` are ignored."""
-        hidden, _ = self.lstm(self.embed(inputs))  # (B, T, H)
+        hidden, _ = self.recurrent(self.embed(inputs))  # (B, T, H)
         return self.to_output(hidden)
 
 
@@ -169,28 +173,8 @@ class MemoryRNN(nn.Module):
         return torch.stack(outputs, dim=1)  # (B, T, O)
 
 
-@dataclass(frozen=True)
-class RNNConfig:
-    """Sizes of an :class:`RNNBaseline`."""
+class RNNBaseline(LSTMBaseline):
+    """The LSTM baseline with a one-layer Elman RNN (tanh) in its place: the paper's weakest
+    controller. Sized by an :class:`LSTMConfig`."""
 
-    n_inputs: int
-    n_outputs: int
-    hidden_size: int = 256
-
-
-class RNNBaseline(nn.Module):
-    """A one-layer Elman RNN (tanh) with a linear read-out: the paper's weakest controller."""
-
-    def __init__(self, config: RNNConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.embed = nn.Embedding(config.n_inputs, config.hidden_size)
-        self.rnn = nn.RNN(config.hidden_size, config.hidden_size, batch_first=True)
-        self.to_output = nn.Linear(config.hidden_size, config.n_outputs)
-
-    def forward(
-        self, inputs: Tensor, depth: int | None = None, hard_actions: bool = False
-    ) -> Tensor:
-        """Logits (batch, steps, n_outputs); ``depth`` and ``hard_actions`` are ignored."""
-        hidden, _ = self.rnn(self.embed(inputs))  # (B, T, H)
-        return self.to_output(hidden)
+    recurrent_layer = nn.RNN

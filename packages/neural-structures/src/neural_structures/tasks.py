@@ -218,6 +218,7 @@ class AnBn:
 
 
 def _all_tasks() -> dict[str, type]:
+    # Imported here, not at the top: those modules build on this one's layouts and checks.
     from neural_structures.context_free_tasks import ModularArithmeticBrackets, SolveEquation
     from neural_structures.context_sensitive_tasks import (
         BinaryAddition,

@@ -37,7 +37,6 @@ from neural_structures.models import (
     MemoryRNN,
     MemoryRNNConfig,
     RNNBaseline,
-    RNNConfig,
     StackRNN,
     StackRNNConfig,
 )
@@ -88,11 +87,18 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
     if kind == "lstm":
         return LSTMBaseline(LSTMConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size))
     if kind == "rnn":
-        return RNNBaseline(RNNConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size))
+        return RNNBaseline(LSTMConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size))
     if kind in ("queue_rnn", "grefenstette_rnn"):
         memory = "queue" if kind == "queue_rnn" else "stack"
-        sizes = (config.hidden_size, config.cell_size)
-        return MemoryRNN(MemoryRNNConfig(task.n_inputs, task.n_outputs, memory, *sizes))
+        return MemoryRNN(
+            MemoryRNNConfig(
+                task.n_inputs,
+                task.n_outputs,
+                memory,
+                hidden_size=config.hidden_size,
+                cell_size=config.cell_size,
+            )
+        )
     raise ConfigurationError(f"unknown model {kind!r}; choose one of {', '.join(MODELS)}")
 
 
