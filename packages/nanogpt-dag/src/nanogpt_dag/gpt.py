@@ -173,15 +173,24 @@ class GPT(nn.Module):
             n -= self.transformer.wpe.weight.numel()
         return n
 
-    def hidden_states(self, idx: torch.Tensor) -> torch.Tensor:
-        """Return the final-LayerNorm features (B, T, n_embd) of token ids `idx` (B, T)."""
+    def hidden_states(self, idx: torch.Tensor, start: torch.Tensor | None = None) -> torch.Tensor:
+        """Return the final-LayerNorm features (B, T, n_embd) of token ids `idx` (B, T).
+
+        `start` (B,) is the position of each row's first token (default 0). Training at random
+        starts fills every row of the position table, so that texts longer than the training
+        texts still read positions the model has learned.
+        """
         T = idx.shape[1]
-        if self.config.block_size < T:
+        last = T if start is None else T + int(start.max())
+        if self.config.block_size < last:
             raise SequenceTooLongError(
-                f"sequence of length {T} exceeds block_size {self.config.block_size}; "
-                "shorten the input or build the model with a larger block_size"
+                f"sequence of length {T} (starting at {last - T}) exceeds block_size "
+                f"{self.config.block_size}; shorten the input or build the model with a larger "
+                "block_size"
             )
         pos = torch.arange(T, dtype=torch.long, device=idx.device)  # (T,)
+        if start is not None:
+            pos = start[:, None] + pos  # (B, T)
         x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B, T, C)
         x = self.transformer.drop(x)
         for block in self.transformer.h:
@@ -189,18 +198,21 @@ class GPT(nn.Module):
         return self.transformer.ln_f(x)  # (B, T, C)
 
     def forward(
-        self, idx: torch.Tensor, targets: torch.Tensor | None = None
+        self,
+        idx: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        start: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Next-token logits (B, T, vocab) and, given `targets` (B, T), the cross-entropy loss.
 
-        Targets equal to -1 are ignored.
+        Targets equal to -1 are ignored; `start` as in `hidden_states`.
         """
         if self.lm_head is None:
             raise ModelConfigError(
                 "this GPT was built with lm_head=False; use hidden_states() or rebuild it "
                 "with GPTConfig(lm_head=True)"
             )
-        logits = self.lm_head(self.hidden_states(idx))  # (B, T, vocab)
+        logits = self.lm_head(self.hidden_states(idx, start))  # (B, T, vocab)
         loss = None
         if targets is not None:
             loss = F.cross_entropy(
