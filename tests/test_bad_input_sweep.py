@@ -83,6 +83,12 @@ CASES = [
     ),
     ("scratch-over-a-run", "predictor-train", ["tiny", "--out_dir={tmp}/pt_run"]),
     ("init-from-nothing", "predictor-train", ["tiny", "--init_from={tmp}/viba_run"]),
+    ("out-dir-is-a-file", "answer-train", ["--output-dir", "{tmp}/a_file"]),
+    ("absurd-size", "answer-train", ["--n-embd", "10000000", "--output-dir", "{tmp}/r"]),
+    ("huge-seed", "answer-train", ["--seed", "100000000000000000000000000000"]),
+    ("scratch-over-a-run", "answer-train", ["--output-dir", "{tmp}/pt_run"]),
+    ("init-from-nothing", "answer-train", ["--init-from", "{tmp}/viba_run", "--output-dir", "r"]),
+    ("resume-unreadable", "answer-train", ["--resume", "--output-dir", "{tmp}/pt_run"]),
 ]
 
 

@@ -15,6 +15,7 @@ import pytest
 SCRIPTS = {
     "viba-train": "viba-trainer",
     "predictor-train": "predictor-trainer",
+    "answer-train": "predictor-trainer",
     "neural-structures-train": "neural-structures",
     "neurallambda": "neurallambda",
     "dag-exec": "dag-executor",
@@ -37,6 +38,7 @@ LONG_RUNS = {
     "neural-structures-train": ["--steps", "100000", "--log-every", "1"],
     "neurallambda": ["run", "((fn [x] (x x)) (fn [x] (x x)))", "--steps", "10000"],
     "predictor-train": ["tiny", "--max_iters=100000", "--out_dir={tmp}/run"],
+    "answer-train": ["--steps", "100000", "--output-dir", "{tmp}/run"],
 }
 
 
@@ -72,6 +74,7 @@ def _interrupt(*args, **kwargs):
         ("neurallambda.cli", "_run", ["run", "(+ 1 2)"], "neurallambda"),
         ("neural_structures.train", "make_task", [], "neural-structures-train"),
         ("predictor_trainer.cli", "load_config", ["tiny"], "predictor-train"),
+        ("predictor_trainer.answer_cli", "run", ["--output-dir", "{tmp}/run"], "answer-train"),
     ],
 )
 def test_an_interrupt_anywhere_in_main_exits_130(

@@ -114,7 +114,7 @@ def test_a_misread_operator_gives_a_wrong_answer_and_a_broken_reading_none():
     misread = dataclasses.replace(q, roles=q.roles[:plus] + times + q.roles[plus + 1 :])
     oracle(model, [misread])
     assert model.answer([q])[0] != q.answer
-    unparsable = dataclasses.replace(q, roles=(ROLES.index("open"),) + q.roles[1:])
+    unparsable = dataclasses.replace(q, roles=(ROLES.index("open"), *q.roles[1:]))
     oracle(model, [unparsable])
     assert model.answer([q]) == [""]
 

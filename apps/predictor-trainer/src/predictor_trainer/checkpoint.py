@@ -23,15 +23,15 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
-from nanogpt_dag import atomic_directory, atomic_write
+from nanogpt_dag import NanoGptDagError, atomic_directory, atomic_write, load_gpt2
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from predictor_trainer.config import TrainConfig
-from predictor_trainer.errors import CheckpointError
+from predictor_trainer.errors import CheckpointError, TrainConfigError
 
 # Config keys that change the model's shape or what its outputs mean (the DAG size): a resumed
 # run must keep them. Data keys (seed, batch_size, operations, ...) may change on resume, but only
@@ -41,6 +41,14 @@ ARCHITECTURE_KEYS = ("n_layer", "n_head", "n_embd", "block_size", "bias", "head_
 
 
 _STEP_DIR = re.compile(r"^step-(\d{4,})$")
+
+
+class RunConfig(Protocol):
+    """What a checkpoint stores of a run's settings: anything with `to_dict()`."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dict."""
+        ...
 
 
 @dataclass
@@ -59,7 +67,7 @@ def checkpoints_dir(out_dir: str | Path) -> Path:
 
 
 def save_checkpoint(
-    out_dir: str | Path, model: nn.Module, config: TrainConfig, state: TrainerState, keep: int = 2
+    out_dir: str | Path, model: nn.Module, config: RunConfig, state: TrainerState, keep: int = 2
 ) -> Path:
     """Write a complete checkpoint for `state.step`, point LATEST at it, keep the newest `keep`."""
     root = checkpoints_dir(out_dir)
@@ -67,7 +75,9 @@ def save_checkpoint(
     name = f"step-{state.step:04d}"
     final = root / name
     with atomic_directory(final) as tmp:
-        weights = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+        # clones: tied weights (an LM head sharing the token embedding) share memory, which
+        # safetensors refuses; load_state_dict fills both names again
+        weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         save_file(weights, str(tmp / "model.safetensors"))
         (tmp / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
         torch.save(
@@ -147,3 +157,52 @@ def load_checkpoint(path: Path, model: nn.Module) -> TrainerState:
     except (OSError, RuntimeError) as err:
         raise CheckpointError(f"cannot load checkpoint {path}: {err}") from err
     return TrainerState(raw["step"], raw["optimizer"], raw["rng_state"], raw["elapsed_s"])
+
+
+def claim_out_dir(
+    out_dir: str | Path,
+    init_from: str | None,
+    overwrite: bool,
+    resume_hint: str,
+    overwrite_hint: str,
+) -> None:
+    """Make sure a run that does not resume starts on an `out_dir` free of checkpoints: refuse
+    one that holds a run (naming `resume_hint` and `overwrite_hint`, the flags that would
+    continue it or delete it), or with `overwrite` clear it first, so that neither retention nor
+    a later resume can mix two runs. `init_from` (a folder of weights) must lie outside it."""
+    root = checkpoints_dir(out_dir).resolve()
+    if init_from is not None and root in Path(init_from).resolve().parents:
+        raise TrainConfigError(
+            f"init_from={init_from} lies in this run's own checkpoints; start the new run "
+            "in another --output-dir"
+        )
+    held = checkpoint_folders(out_dir)
+    if not held and not (root / "LATEST").exists():
+        return
+    if not overwrite:
+        newest = held[-1].name if held else "a LATEST pointer"
+        raise TrainConfigError(
+            f"{out_dir} already holds a run ({newest}); continue it with {resume_hint}, choose "
+            f"another --output-dir, or pass {overwrite_hint} to delete its checkpoints"
+        )
+    clear_checkpoints(out_dir)
+
+
+def load_initial_weights(
+    folder: Path, model: nn.Module, backbone: nn.Module, *, lm_head: bool, check: Any
+) -> None:
+    """Weights only, for a new run: a checkpoint folder of this trainer (the whole `model`,
+    after `check(folder)` accepts its config) or a GPT-2 directory (`backbone`, the GPT;
+    other heads start fresh)."""
+    if (folder / "trainer_state.pt").is_file():
+        check(folder)
+        load_checkpoint(folder, model)
+        return
+    try:
+        weights = load_gpt2(folder, lm_head=lm_head).state_dict()
+        backbone.load_state_dict(weights)
+    except NanoGptDagError as err:
+        raise CheckpointError(f"init_from={folder}: {err}") from None
+    except RuntimeError as err:  # shapes that differ from this config's backbone
+        first = str(err).strip().splitlines()[-1].strip()
+        raise CheckpointError(f"init_from={folder} does not fit this model: {first}") from None

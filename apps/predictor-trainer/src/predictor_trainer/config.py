@@ -97,7 +97,7 @@ class TrainConfig:
         self._check_size()
         if not self.out_dir.strip():
             raise TrainConfigError("out_dir must name a folder for the run, got an empty string")
-        _check_out_dir(Path(self.out_dir))
+        check_out_dir(Path(self.out_dir))
         if self.init_from not in ("scratch", "resume") and not _is_weights_folder(self.init_from):
             raise TrainConfigError(
                 "init_from must be 'scratch', 'resume' or a folder holding model.safetensors "
@@ -146,17 +146,9 @@ class TrainConfig:
                 raise TrainConfigError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
     def _check_size(self) -> None:
-        """Refuse a model whose weights and AdamW state could not fit in this machine's memory."""
         if min(self.n_layer, self.n_head, self.n_embd, self.block_size) < 1:
             raise TrainConfigError("n_layer, n_head, n_embd and block_size must be >= 1")
-        parameters = 12 * self.n_layer * self.n_embd**2 + self.block_size * self.n_embd
-        needed = 16 * parameters  # float32 weights, gradients and two AdamW moments
-        if needed > _physical_memory():
-            raise TrainConfigError(
-                f"a model of n_layer={self.n_layer}, n_embd={self.n_embd} needs about "
-                f"{needed / 2**30:.0f} GiB for weights and optimizer state, more than this "
-                f"machine's {_physical_memory() / 2**30:.0f} GiB"
-            )
+        check_model_size(self.n_layer, self.n_embd, self.block_size)
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-able values."""
@@ -172,7 +164,20 @@ def _is_weights_folder(path: str) -> bool:
     return (Path(path) / "model.safetensors").is_file()
 
 
-def _check_out_dir(out_dir: Path) -> None:
+def check_model_size(n_layer: int, n_embd: int, block_size: int) -> None:
+    """TrainConfigError for a GPT whose weights and AdamW state could not fit in this machine's
+    memory (refused before anything is allocated)."""
+    parameters = 12 * n_layer * n_embd**2 + block_size * n_embd
+    needed = 16 * parameters  # float32 weights, gradients and two AdamW moments
+    if needed > _physical_memory():
+        raise TrainConfigError(
+            f"a model of n_layer={n_layer}, n_embd={n_embd} needs about "
+            f"{needed / 2**30:.0f} GiB for weights and optimizer state, more than this "
+            f"machine's {_physical_memory() / 2**30:.0f} GiB"
+        )
+
+
+def check_out_dir(out_dir: Path) -> None:
     """TrainConfigError unless ``out_dir`` is, or can become, a writable folder."""
     for folder in (out_dir, *out_dir.parents):
         if folder.exists():

@@ -22,12 +22,10 @@ from nanogpt_dag import (
     CharTokenizer,
     DagLossWeights,
     GPTConfig,
-    NanoGptDagError,
     PredictorConfig,
     PredictorOnlyModel,
     atomic_write,
     dag_losses,
-    load_gpt2,
     remove_temporaries,
 )
 from torch.nn.parallel import DistributedDataParallel
@@ -36,11 +34,10 @@ from tqdm import tqdm
 from predictor_trainer.checkpoint import (
     TrainerState,
     check_compatible,
-    checkpoint_folders,
-    checkpoints_dir,
-    clear_checkpoints,
+    claim_out_dir,
     latest_checkpoint,
     load_checkpoint,
+    load_initial_weights,
     save_checkpoint,
 )
 from predictor_trainer.config import TrainConfig
@@ -163,45 +160,15 @@ def _restore(
 
 
 def _load_weights_from(folder: Path, model: PredictorOnlyModel, config: TrainConfig) -> None:
-    """Weights only: a predictor-train checkpoint (whole model) or a GPT-2 directory (backbone;
-    the head starts fresh)."""
-    if (folder / "trainer_state.pt").is_file():
-        check_compatible(folder, config)
-        load_checkpoint(folder, model)
-        return
-    try:
-        backbone = load_gpt2(folder, lm_head=False).state_dict()
-        model.backbone.load_state_dict(backbone)
-    except NanoGptDagError as err:
-        raise CheckpointError(f"init_from={folder}: {err}") from None
-    except RuntimeError as err:  # shapes that differ from this config's backbone
-        first = str(err).strip().splitlines()[-1].strip()
-        raise CheckpointError(f"init_from={folder} does not fit this model: {first}") from None
+    load_initial_weights(folder, model, model.backbone, lm_head=False,
+                         check=lambda path: check_compatible(path, config))  # fmt: skip
 
 
 def _claim_out_dir(config: TrainConfig) -> None:
-    """A run that does not resume starts on an out_dir free of checkpoints: it refuses one that
-    holds a run, or (overwrite=true) clears it first, so that neither its retention nor a later
-    resume can mix the two runs."""
-    if config.init_from == "resume":
-        return
-    root = checkpoints_dir(config.out_dir).resolve()
-    if config.init_from != "scratch" and root in Path(config.init_from).resolve().parents:
-        raise TrainConfigError(
-            f"init_from={config.init_from} lies in this run's own checkpoints; start the new run "
-            "in another --output-dir"
-        )
-    held = checkpoint_folders(config.out_dir)
-    if not held and not (root / "LATEST").exists():
-        return
-    if not config.overwrite:
-        newest = held[-1].name if held else "a LATEST pointer"
-        raise TrainConfigError(
-            f"{config.out_dir} already holds a run ({newest}); continue it with "
-            "--init_from=resume, choose another --output-dir, or pass --overwrite=true to "
-            "delete its checkpoints"
-        )
-    clear_checkpoints(config.out_dir)
+    if config.init_from != "resume":
+        init_from = None if config.init_from == "scratch" else config.init_from
+        claim_out_dir(config.out_dir, init_from, config.overwrite,
+                      "--init_from=resume", "--overwrite=true")  # fmt: skip
 
 
 def run_evaluation(config: TrainConfig) -> dict[str, float]:

@@ -1,7 +1,9 @@
 """Training and scoring of question-answering models (`AnswerGPT`, `DagGPT`) on `questions`.
 
-`train_answer_model` draws fresh training questions from a seeded stream (renderings in turn),
-so two models trained with the same seed and steps see exactly the same questions.
+Each training step draws fresh questions from a stream seeded by (seed, step), renderings in turn
+(`training_questions`), so two models trained with the same seed and steps see exactly the same
+questions, and a resumed run continues as if never stopped. `train_answer_model` is the whole
+loop in memory; `predictor_trainer`'s `answer-train` runs `training_step` with checkpoints.
 `exact_match` scores answers as strings, overall and per rendering.
 """
 
@@ -40,34 +42,54 @@ def learning_rate_at(step: int, settings: AnswerTraining) -> float:
     return settings.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def train_answer_model(
+def training_questions(
+    shape: QuestionShape, dag: DagConfig, settings: AnswerTraining, step: int
+) -> list[Question]:
+    """The training questions of optimizer step `step`: a function of (seed, step) alone, so a
+    resumed run sees exactly the questions an uninterrupted one would."""
+    stream = iterate_questions("train", shape, dag, seed=f"{settings.seed}/step {step}")
+    return [next(stream) for _ in range(settings.batch_size)]
+
+
+def make_optimizer(model: AnswerGPT, settings: AnswerTraining) -> torch.optim.AdamW:
+    """AdamW over every parameter of `model` (the learning rate is set per step)."""
+    return torch.optim.AdamW(
+        model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+    )
+
+
+def training_step(
     model: AnswerGPT,
+    optimizer: torch.optim.Optimizer,
     shape: QuestionShape,
     dag: DagConfig,
     settings: AnswerTraining,
-    log: Callable[[int, dict[str, float]], None] | None = None,
-    log_every: int = 100,
-) -> None:
-    """Train `model` in place on `settings.steps` batches of fresh training questions."""
-    torch.manual_seed(settings.seed)
-    stream = iterate_questions("train", shape, dag, settings.seed)
-    rng = random.Random(settings.seed)
-    block_size = model.gpt.config.block_size
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
-    )
+    step: int,
+) -> dict[str, float]:
+    """One optimizer step (0-based `step`) on its training questions; returns the losses.
+
+    Each line starts at a random position of the table (seeded by step, see `AnswerGPT`).
+    """
+    for group in optimizer.param_groups:
+        group["lr"] = learning_rate_at(step, settings)
+    questions = training_questions(shape, dag, settings, step)
+    rng = random.Random(f"{settings.seed}/start {step}")
     model.train()
+    losses = model.losses(make_batch(questions, model.tokenizer, model.gpt.config.block_size, rng))
+    optimizer.zero_grad(set_to_none=True)
+    losses["total"].backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return {name: float(value.detach()) for name, value in losses.items()}
+
+
+def train_answer_model(model: AnswerGPT, shape: QuestionShape, dag: DagConfig,
+                       settings: AnswerTraining) -> None:  # fmt: skip
+    """Train `model` in place from scratch for `settings.steps` steps (no files written)."""
+    torch.manual_seed(settings.seed)
+    optimizer = make_optimizer(model, settings)
     for step in range(settings.steps):
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate_at(step, settings)
-        questions = [next(stream) for _ in range(settings.batch_size)]
-        losses = model.losses(make_batch(questions, model.tokenizer, block_size, rng))
-        optimizer.zero_grad(set_to_none=True)
-        losses["total"].backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        if log is not None and (step + 1) % log_every == 0:
-            log(step + 1, {name: float(value.detach()) for name, value in losses.items()})
+        training_step(model, optimizer, shape, dag, settings, step)
     model.eval()
 
 

@@ -85,9 +85,11 @@ class Question:
 
 def format_answer(value: Fraction | float) -> str:
     """`value` rounded to two decimals (half to even), without trailing zeros: 7, -3.5, 0.33."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(
-        value, Fraction
-    ) else Decimal(value)
+    exact = (
+        Decimal(value.numerator) / Decimal(value.denominator)
+        if isinstance(value, Fraction)
+        else Decimal(value)
+    )
     rounded = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN).normalize()
     text = format(rounded, "f")
     return "0" if text in ("-0", "0") else text
@@ -319,7 +321,7 @@ def iterate_questions(
     split: str,
     shape: QuestionShape,
     config: DagConfig,
-    seed: int = 0,
+    seed: int | str = 0,
     test_fraction: float = 0.1,
 ) -> Iterator[Question]:
     """An endless stream of questions of one split, renderings in turn, a function of
