@@ -13,7 +13,17 @@ from neural_structures.errors import (
 )
 from neural_structures.latch import LatchState, NeuralLatch
 from neural_structures.memory import AddressableMemory, MemoryState
-from neural_structures.models import LSTMBaseline, LSTMConfig, StackRNN, StackRNNConfig
+from neural_structures.models import (
+    LSTMBaseline,
+    LSTMConfig,
+    MemoryRNN,
+    MemoryRNNConfig,
+    RNNBaseline,
+    StackRNN,
+    StackRNNConfig,
+    TapeRNN,
+    TapeRNNConfig,
+)
 from neural_structures.nand import NeuralNAND
 from neural_structures.queue import NeuralQueue
 from neural_structures.stack import NOOP, POP, PUSH, GrefenstetteStack, NeuralStack, StackState
@@ -43,12 +53,15 @@ __all__ = [
     "LSTMBaseline",
     "LSTMConfig",
     "LatchState",
+    "MemoryRNN",
+    "MemoryRNNConfig",
     "MemoryState",
     "NeuralLatch",
     "NeuralNAND",
     "NeuralQueue",
     "NeuralStack",
     "NeuralStructuresError",
+    "RNNBaseline",
     "ReverseString",
     "StackManipulation",
     "StackRNN",
@@ -58,6 +71,8 @@ __all__ = [
     "StrengthState",
     "SymbolEncodingError",
     "SymbolSpace",
+    "TapeRNN",
+    "TapeRNNConfig",
     "TaskBatch",
     "UnknownSymbolError",
     "UnresolvedVectorError",

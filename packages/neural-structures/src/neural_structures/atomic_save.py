@@ -8,24 +8,28 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
 
-def atomic_torch_save(payload: Any, path: str | os.PathLike[str]) -> None:
-    """``torch.save(payload, path)`` through a temporary file in the same folder and a rename.
-
-    Readers see either the old file or the whole new one; the temporary file is removed if
-    saving fails.
-    """
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` writes the file at a temporary path in the same folder, which is then
+    renamed to ``path``: readers see either the old file or the whole new one; the temporary
+    file is removed if writing fails."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
+        write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_torch_save(payload: Any, path: str | os.PathLike[str]) -> None:
+    """``torch.save(payload, path)`` through :func:`atomic_write`."""
+    atomic_write(path, lambda tmp: torch.save(payload, tmp))

@@ -91,7 +91,12 @@ class AddressableMemory(nn.Module):
     def read(self, state: MemoryState, address: Tensor) -> Tensor:
         """The weighted sum of the values at ``address``: (batch, value_size)."""
         check_shape("address", address, (state.values.shape[0], self.key_size), "(batch, key_size)")
-        weights = self.address(address)
+        return self.read_at(state, self.address(address))
+
+    def read_at(self, state: MemoryState, weights: Tensor) -> Tensor:
+        """The values weighted by slot ``weights`` (batch, n_slots): (batch, value_size). A
+        controller that keeps its own slot weights (a tape head) reads through this."""
+        check_shape("weights", weights, state.values.shape[:2], "(batch, n_slots)")
         return torch.einsum("bn,bnv->bv", weights, state.values)
 
     def write(
@@ -109,10 +114,21 @@ class AddressableMemory(nn.Module):
             value: (batch, value_size).
             strength: optional (batch,) write strength (default 1).
         """
+        check_shape("address", address, (state.values.shape[0], self.key_size), "(batch, key_size)")
+        return self.write_at(state, self.address(address), value, strength)
+
+    def write_at(
+        self,
+        state: MemoryState,
+        weights: Tensor,
+        value: Tensor,
+        strength: Tensor | None = None,
+    ) -> MemoryState:
+        """Overwrite the slots by ``weights`` (batch, n_slots) instead of an address; otherwise
+        as :meth:`write`."""
         batch = state.values.shape[0]
-        check_shape("address", address, (batch, self.key_size), "(batch, key_size)")
+        check_shape("weights", weights, state.values.shape[:2], "(batch, n_slots)")
         check_shape("value", value, (batch, self.value_size), "(batch, value_size)")
-        weights = self.address(address)  # (B, N)
         if strength is not None:
             check_shape("strength", strength, (batch,), "(batch,)")
             weights = weights * strength[:, None]

@@ -1,7 +1,8 @@
 """Sequence models for the tasks: a Stack-RNN (controller + NeuralStack), controllers of the
-strength memories (Grefenstette stack, NeuralQueue), and LSTM and plain-RNN baselines.
+strength memories (Grefenstette stack, NeuralQueue), a tape RNN (AddressableMemory read and
+written under a moving head), and LSTM and plain-RNN baselines.
 
-Both map inputs (batch, steps) of token ids to logits (batch, steps, n_outputs), one prediction
+All map inputs (batch, steps) of token ids to logits (batch, steps, n_outputs), one prediction
 per step, so they train on the same :class:`~neural_structures.tasks.TaskBatch`.
 """
 
@@ -15,6 +16,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from neural_structures._strength import StrengthMemory
+from neural_structures.errors import ConfigurationError
+from neural_structures.memory import AddressableMemory
 from neural_structures.queue import NeuralQueue
 from neural_structures.stack import GrefenstetteStack, NeuralStack
 
@@ -170,6 +173,88 @@ class MemoryRNN(nn.Module):
                 pop, push = pop.round(), push.round()
             state, read = self.memory(state, push, pop, torch.tanh(self.to_value(hidden)))
             outputs.append(self.to_output(hidden))
+        return torch.stack(outputs, dim=1)  # (B, T, O)
+
+
+TAPE_MOVES = ("stay", "left", "right", "home")
+"""The tape head's moves, in the order of the controller's move scores."""
+
+
+def move_head(head: Tensor, moves: Tensor) -> Tensor:
+    """The head's slot weights (batch, n_slots) after ``moves`` (batch, 4) (probabilities of
+    TAPE_MOVES): a blend of the head kept, shifted one slot left or right (the tape is a ring),
+    and put back on slot 0. One-hot moves on a one-hot head give a one-hot head."""
+    home = torch.zeros_like(head)
+    home[:, 0] = 1.0
+    shifted = (head, head.roll(-1, dims=1), head.roll(1, dims=1), home)
+    return sum(moves[:, i, None] * option for i, option in enumerate(shifted))
+
+
+@dataclass(frozen=True)
+class TapeRNNConfig:
+    """Sizes of a :class:`TapeRNN`; ``n_slots`` bounds the steps of a call."""
+
+    n_inputs: int
+    n_outputs: int
+    hidden_size: int = 32
+    cell_size: int = 8
+    n_slots: int = 512
+
+
+class TapeRNN(nn.Module):
+    """A GRU controller with an :class:`AddressableMemory` used as a tape (Deletang et al.'s
+    Tape-RNN, with "home" in place of their length-sized jumps).
+
+    Each step: the controller reads the input and the last read; it moves the head (TAPE_MOVES,
+    softmax), reads the cell under it, emits the output from its state and that read, then
+    overwrites the cell with a value (tanh) by a strength (sigmoid). A cell never written reads
+    as zeros, so the controller can see where the written part of the tape ends.
+    """
+
+    def __init__(self, config: TapeRNNConfig) -> None:
+        super().__init__()
+        self.config = c = config
+        self.embed = nn.Embedding(c.n_inputs, c.hidden_size)
+        self.controller = nn.GRUCell(c.hidden_size + c.cell_size, c.hidden_size)
+        self.to_moves = nn.Linear(c.hidden_size, len(TAPE_MOVES))
+        self.to_write = nn.Linear(c.hidden_size, c.cell_size + 1)  # value, strength
+        self.to_output = nn.Linear(c.hidden_size + c.cell_size, c.n_outputs)
+        self.tape = AddressableMemory(c.n_slots, 1, c.cell_size)  # addressed by the head only
+
+    def forward(
+        self, inputs: Tensor, depth: int | None = None, hard_actions: bool = False
+    ) -> Tensor:
+        """Logits (batch, steps, n_outputs) for inputs (batch, steps).
+
+        ``depth`` is ignored; ``hard_actions`` takes the most likely move and rounds the write
+        strength, a discrete tape.
+        """
+        batch, steps = inputs.shape
+        if steps >= self.config.n_slots:
+            raise ConfigurationError(
+                f"a TapeRNN with n_slots={self.config.n_slots} reads at most "
+                f"{self.config.n_slots - 1} steps, got {steps}"
+            )
+        embedded = self.embed(inputs)  # (B, T, H)
+        state = self.tape.init_state(batch, device=inputs.device, dtype=embedded.dtype)
+        head = embedded.new_zeros(batch, self.config.n_slots)
+        head[:, 0] = 1.0
+        hidden = embedded.new_zeros(batch, self.config.hidden_size)
+        read = embedded.new_zeros(batch, self.config.cell_size)
+        outputs = []
+        for t in range(steps):
+            hidden = self.controller(torch.cat([embedded[:, t], read], dim=1), hidden)
+            moves = F.softmax(self.to_moves(hidden), dim=-1)
+            if hard_actions:
+                moves = F.one_hot(moves.argmax(-1), len(TAPE_MOVES)).to(moves.dtype)
+            head = move_head(head, moves)
+            read = self.tape.read_at(state, head)
+            outputs.append(self.to_output(torch.cat([hidden, read], dim=1)))
+            write = self.to_write(hidden)
+            strength = torch.sigmoid(write[:, -1])
+            if hard_actions:
+                strength = strength.round()
+            state = self.tape.write_at(state, head, torch.tanh(write[:, :-1]), strength)
         return torch.stack(outputs, dim=1)  # (B, T, O)
 
 

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from neural_structures import suite
 from neural_structures.arguments import (
     MAX_LENGTH,
     MAX_SEED,
@@ -39,13 +40,26 @@ from neural_structures.models import (
     RNNBaseline,
     StackRNN,
     StackRNNConfig,
+    TapeRNN,
+    TapeRNNConfig,
 )
 from neural_structures.tasks import IGNORE, TASKS, Task
+from neural_structures.transformer_models import TransformerConfig, TransformerController
 
-MODELS = ("stack_rnn", "lstm", "rnn", "queue_rnn", "grefenstette_rnn")
+MODELS = (
+    "stack_rnn",
+    "lstm",
+    "rnn",
+    "queue_rnn",
+    "grefenstette_rnn",
+    "tape_rnn",
+    "transformer",
+    "stack_transformer",
+)
 """Model kinds: the Stack-RNN, the LSTM and plain-RNN baselines (``--lstm-hidden-size`` wide),
-and GRU controllers of a NeuralQueue and of a Grefenstette stack (``--hidden-size``,
-``--cell-size``)."""
+GRU controllers of a NeuralQueue, of a Grefenstette stack and of a tape (AddressableMemory)
+(``--hidden-size``, ``--cell-size``), and a causal transformer (2 layers, 64 wide) without and
+with a NeuralStack side chain."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,23 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
                 task.n_outputs,
                 memory,
                 hidden_size=config.hidden_size,
+                cell_size=config.cell_size,
+            )
+        )
+    if kind == "tape_rnn":
+        # a slot per step of the longest input (duplicate_string reads 3n + 1 steps)
+        slots = 4 * max(config.test_lengths[1], config.train_lengths[1]) + 8
+        return TapeRNN(
+            TapeRNNConfig(
+                task.n_inputs, task.n_outputs, config.hidden_size, config.cell_size, slots
+            )
+        )
+    if kind in ("transformer", "stack_transformer"):
+        return TransformerController(
+            TransformerConfig(
+                task.n_inputs,
+                task.n_outputs,
+                stack=kind == "stack_transformer",
                 cell_size=config.cell_size,
             )
         )
@@ -154,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="neural-structures-train",
         description="Train models on a task (regular, context-free or context-sensitive) with short inputs, test on longer ones, "
         "and print per-token accuracy per test length.",
+        epilog="example:\n  neural-structures-train --task duplicate_string --models queue_rnn lstm"
+        "\n\nThe whole Chomsky-hierarchy table (every task x model x seed, resumable, with "
+        "tables and a heat map):\n  neural-structures-train suite --quick    (see suite --help)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {version('neural-structures')}"
@@ -245,7 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 @interruptible("neural-structures-train")
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``neural-structures-train``."""
+    """Entry point of ``neural-structures-train`` (``neural-structures-train suite ...`` runs
+    :mod:`neural_structures.suite`)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["suite"]:
+        return suite.main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
