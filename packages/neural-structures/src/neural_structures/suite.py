@@ -68,7 +68,7 @@ class SuiteConfig:
     tasks: tuple[str, ...] = tuple(task for tasks in LEVELS.values() for task in tasks)
     models: tuple[str, ...] = SUITE_MODELS
     seeds: tuple[int, ...] = (0, 1, 2)
-    steps: int = 800
+    steps: int = 1000
     test_step: int = 10
     test_samples: int = 32
     workers: int = 2
