@@ -133,3 +133,30 @@ def test_suite_cli_refuses_a_file_as_output_dir(tmp_path, capsys):
         main(["suite", "--quick", "--output-dir", str(tmp_path / "file")])
     assert stop.value.code == 2
     assert "is, or is under, a file" in capsys.readouterr().err
+
+
+def test_hold_value_targets_are_the_latest_stored_symbol():
+    from neural_structures.tasks import HoldValue
+
+    batch = HoldValue().sample(64, 50, torch.Generator().manual_seed(3))
+    for inputs, targets in zip(batch.inputs.tolist(), batch.targets.tolist(), strict=True):
+        held = HoldValue.NOTHING
+        for token, target in zip(inputs, targets, strict=True):
+            if token >= HoldValue.SYMBOLS:
+                held = token - HoldValue.SYMBOLS
+            assert target == held
+    stores = (batch.inputs >= HoldValue.SYMBOLS).float().mean().item()
+    assert 0.08 < stores < 0.17  # one step in eight
+
+
+def test_latch_rnn_learns_to_hold_a_value_over_longer_streams():
+    from neural_structures.models import LatchRNN, LatchRNNConfig
+    from neural_structures.tasks import HoldValue
+    from neural_structures.train import TrainConfig, evaluate, train
+
+    torch.manual_seed(0)
+    config = TrainConfig(steps=300, batch_size=16, train_lengths=(1, 25), test_samples=16)
+    model = LatchRNN(LatchRNNConfig(HoldValue.n_inputs, HoldValue.n_outputs))
+    train(model, HoldValue(), config, log=lambda _: None)
+    accuracy = evaluate(model, HoldValue(), [40, 60], config)
+    assert min(accuracy.values()) > 0.98, accuracy

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from neural_structures._strength import StrengthMemory
 from neural_structures.errors import ConfigurationError
+from neural_structures.latch import NeuralLatch
 from neural_structures.memory import AddressableMemory
 from neural_structures.queue import NeuralQueue
 from neural_structures.stack import GrefenstetteStack, NeuralStack
@@ -173,6 +174,51 @@ class MemoryRNN(nn.Module):
                 pop, push = pop.round(), push.round()
             state, read = self.memory(state, push, pop, torch.tanh(self.to_value(hidden)))
             outputs.append(self.to_output(hidden))
+        return torch.stack(outputs, dim=1)  # (B, T, O)
+
+
+@dataclass(frozen=True)
+class LatchRNNConfig:
+    """Sizes of a :class:`LatchRNN`."""
+
+    n_inputs: int
+    n_outputs: int
+    hidden_size: int = 32
+    cell_size: int = 8
+
+
+class LatchRNN(nn.Module):
+    """A GRU controller with a :class:`NeuralLatch` (seed 001's t01): each step it reads the
+    input and the held value, emits a store strength (sigmoid) and a value (tanh), and outputs
+    from its state and the value the latch holds after the step."""
+
+    def __init__(self, config: LatchRNNConfig) -> None:
+        super().__init__()
+        self.config = c = config
+        self.embed = nn.Embedding(c.n_inputs, c.hidden_size)
+        self.controller = nn.GRUCell(c.hidden_size + c.cell_size, c.hidden_size)
+        self.to_store = nn.Linear(c.hidden_size, c.cell_size + 1)  # value, enable
+        self.to_output = nn.Linear(c.hidden_size + c.cell_size, c.n_outputs)
+        self.latch = NeuralLatch(c.cell_size)
+
+    def forward(
+        self, inputs: Tensor, depth: int | None = None, hard_actions: bool = False
+    ) -> Tensor:
+        """Logits (batch, steps, n_outputs); ``hard_actions`` rounds the store strength."""
+        batch, steps = inputs.shape
+        embedded = self.embed(inputs)  # (B, T, H)
+        state = self.latch.init_state(batch, device=inputs.device, dtype=embedded.dtype)
+        hidden = embedded.new_zeros(batch, self.config.hidden_size)
+        held = state.value
+        outputs = []
+        for t in range(steps):
+            hidden = self.controller(torch.cat([embedded[:, t], held], dim=1), hidden)
+            store = self.to_store(hidden)
+            enable = torch.sigmoid(store[:, -1])
+            if hard_actions:
+                enable = enable.round()
+            state, held = self.latch(state, enable, torch.tanh(store[:, :-1]))
+            outputs.append(self.to_output(torch.cat([hidden, held], dim=1)))
         return torch.stack(outputs, dim=1)  # (B, T, O)
 
 

@@ -217,6 +217,32 @@ class AnBn:
         return TaskBatch(word.repeat(batch_size, 1), target.repeat(batch_size, 1))
 
 
+@dataclass(frozen=True)
+class HoldValue:
+    """Hold a value until a signal (seed 001's t01): every step reads a symbol 0-3, sometimes
+    with a store signal (tokens 4-7: store symbol ``token - 4``, one step in eight). The
+    target at every step is the symbol of the latest store, or NOTHING (4) before the first:
+    what a latch holds."""
+
+    name: ClassVar[str] = "hold_value"
+    SYMBOLS: ClassVar[int] = 4
+    NOTHING: ClassVar[int] = 4
+    n_inputs: ClassVar[int] = 8
+    n_outputs: ClassVar[int] = 5
+
+    def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
+        """Random streams of ``length`` steps and the held symbol after each."""
+        check_length(length)
+        symbols = torch.randint(self.SYMBOLS, (batch_size, length), generator=generator)
+        store = torch.rand(batch_size, length, generator=generator) < 0.125
+        targets = torch.empty_like(symbols)
+        held = torch.full((batch_size,), self.NOTHING)
+        for t in range(length):
+            held = torch.where(store[:, t], symbols[:, t], held)
+            targets[:, t] = held
+        return TaskBatch(symbols + self.SYMBOLS * store.long(), targets)
+
+
 def _all_tasks() -> dict[str, type]:
     # Imported here, not at the top: those modules build on this one's layouts and checks.
     from neural_structures.context_free_tasks import ModularArithmeticBrackets, SolveEquation
@@ -236,7 +262,7 @@ def _all_tasks() -> dict[str, type]:
 
     tasks = (ParityCheck, EvenPairs, ModularArithmetic, CycleNavigation, ReverseString,
              StackManipulation, ModularArithmeticBrackets, SolveEquation, BalancedBrackets,
-             AnBn, DuplicateString, MissingDuplicate,
+             AnBn, HoldValue, DuplicateString, MissingDuplicate,
              OddFirst, BinaryAddition, BucketSort)  # fmt: skip
     return {task.name: task for task in tasks}
 
@@ -245,4 +271,4 @@ TASKS: dict[str, type] = _all_tasks()
 """Task classes by name, for command lines: regular (parity_check, even_pairs,
 modular_arithmetic, cycle_navigation), context-free (reverse_string, stack_manipulation,
 modular_arithmetic_brackets, solve_equation, balanced_brackets, anbn), context-sensitive (duplicate_string, missing_duplicate, odd_first,
-binary_addition, bucket_sort)."""
+binary_addition, bucket_sort), and the seed's hold_value (a latch's task)."""

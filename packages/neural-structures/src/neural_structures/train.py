@@ -33,6 +33,8 @@ from neural_structures.arguments import (
 from neural_structures.console import interruptible
 from neural_structures.errors import ConfigurationError
 from neural_structures.models import (
+    LatchRNN,
+    LatchRNNConfig,
     LSTMBaseline,
     LSTMConfig,
     MemoryRNN,
@@ -55,11 +57,12 @@ MODELS = (
     "tape_rnn",
     "transformer",
     "stack_transformer",
+    "latch_rnn",
 )
 """Model kinds: the Stack-RNN, the LSTM and plain-RNN baselines (``--lstm-hidden-size`` wide),
 GRU controllers of a NeuralQueue, of a Grefenstette stack and of a tape (AddressableMemory)
 (``--hidden-size``, ``--cell-size``), and a causal transformer (2 layers, 64 wide) without and
-with a NeuralStack side chain."""
+with a NeuralStack side chain, and a GRU controller of a NeuralLatch."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,10 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
             TapeRNNConfig(
                 task.n_inputs, task.n_outputs, config.hidden_size, config.cell_size, slots
             )
+        )
+    if kind == "latch_rnn":
+        return LatchRNN(
+            LatchRNNConfig(task.n_inputs, task.n_outputs, config.hidden_size, config.cell_size)
         )
     if kind in ("transformer", "stack_transformer"):
         return TransformerController(
