@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import torch
 
 from neurallambda.errors import NeurallambdaError
-from neurallambda.machine import _P, _T, MachineConfig, ReductionMachine, cells_needed
+from neurallambda.machine import MachineConfig, ReductionMachine, cells_needed
 from neurallambda.memory import AddressMemory
+from neurallambda.redex_rules import PRIM, TAG
 from neurallambda.reference import normalize
 from neurallambda.terms import Bool, Int, compile_text
 
@@ -145,9 +146,9 @@ def learn(
     lo = machine.config.int_range[0]
     books = {
         "int": groups.ints[[value - lo for value in INT_CANDIDATES]],
-        "op": groups.prims[[_P[op] for op in OP_CANDIDATES]],
+        "op": groups.prims[[PRIM[op] for op in OP_CANDIDATES]],
     }
-    tags = {"int": groups.tags[_T["Int"]], "op": groups.tags[_T["Prim"]]}
+    tags = {"int": groups.tags[TAG["Int"]], "op": groups.tags[TAG["Prim"]]}
     generator = torch.Generator().manual_seed(seed)
     targets = [_target_index(machine, y) for _, y in sketch.train] * len(combos)
     logits: list[torch.Tensor] = []

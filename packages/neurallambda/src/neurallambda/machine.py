@@ -28,7 +28,6 @@ simulation of :func:`neurallambda.reference.step`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -36,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from neurallambda.codebook import BINARY_INT_OPS, COMPARISON_OPS, Codebook, SymbolGroups
+from neurallambda.codebook import Codebook, SymbolGroups
 from neurallambda.errors import (
     ConfigurationError,
     IntegerRangeError,
@@ -46,13 +45,9 @@ from neurallambda.errors import (
     ReadBackError,
 )
 from neurallambda.memory import ARITY, TAGS, AddressMemory, from_memory, to_memory
+from neurallambda.redex_rules import RULES, TAG, Cells, Redex, ahead
 from neurallambda.reference import peak_size
-from neurallambda.syntax import PRIMITIVES
 from neurallambda.terms import Term, compile_text, show, size
-
-_T = {name: i for i, name in enumerate(TAGS)}
-_P = {name: i for i, name in enumerate(PRIMITIVES)}
-_KINDS = ("beta", "arith", "if", "not", "cons", "car", "cdr")  # redex kinds, in _find_redex order
 
 
 @dataclass(frozen=True)
@@ -150,14 +145,6 @@ class Outcome:
 # --- small tensor helpers ------------------------------------------------------------------------
 
 
-def _ahead(x: Tensor, k: int) -> Tensor:
-    """x[:, p + k] at position p (zeros past the end); x is (B, N, ...)."""
-    if k == 0:
-        return x
-    pad = [0, 0] * (x.dim() - 2) + [0, k]
-    return F.pad(x[:, k:], pad)
-
-
 def _behind(x: Tensor, k: int) -> Tensor:
     """x[:, p - k] at position p (zeros before the start); x is (B, N)."""
     return F.pad(x[:, :-k], (k, 0)) if k else x
@@ -191,46 +178,6 @@ def _step01(x: Tensor, relaxed: bool = False) -> Tensor:
     return _surrogate(torch.clamp(x, 0, 1), lambda: torch.sigmoid(4 * (x - 0.5)), relaxed)
 
 
-def _combined(a: Tensor, b: Tensor, lo: int, hi: int, op: str) -> Tensor:
-    """Distribution (B, K) over ``lo..hi`` of ``x op y`` for independent ``x ~ a``, ``y ~ b``
-    (each (B, K) over ``lo..hi``); mass of results outside the range is left out.
-
-    ``+`` and ``-`` are a convolution and a correlation of the two distributions; ``*`` sums
-    the joint distribution by product (computed only when some program multiplies).
-    """
-    batch, k = a.shape
-    if op in ("+", "-"):
-        kernel = (b.flip(-1) if op == "+" else b).unsqueeze(1)  # (B, 1, K)
-        full = F.conv1d(a.unsqueeze(0), kernel, padding=k - 1, groups=batch)[0]  # (B, 2K - 1)
-        # full[:, t] is P(i + j = t) for +, P(i - j = t - (K - 1)) for -; result index
-        # r = value - lo, with value 2 lo + t for + and t - (K - 1) for -
-        first = -lo if op == "+" else lo + k - 1
-        padded = F.pad(full, (k, k))
-        return padded[:, first + k : first + 2 * k]
-    index, inside = _product_table(lo, hi, a.device)
-    joint = (a[:, :, None] * b[:, None, :]).reshape(batch, -1) * inside.to(a.dtype)
-    return a.new_zeros(a.shape).scatter_add(1, index.expand(batch, -1), joint)
-
-
-@functools.lru_cache(maxsize=8)
-def _product_table(lo: int, hi: int, device: torch.device) -> tuple[Tensor, Tensor]:
-    """For operands ``lo + i``, ``lo + j`` (flattened ``i * K + j``): the index of their product
-    in ``lo..hi`` (1, K*K) and whether it lies there (K*K,)."""
-    values = torch.arange(lo, hi + 1, device=device, dtype=torch.float64)
-    product = values[:, None] * values[None, :]
-    inside = (product >= lo) & (product <= hi)
-    index = torch.where(inside, product - lo, torch.zeros_like(product))
-    return index.long().reshape(1, -1), inside.reshape(-1)
-
-
-def _comparisons(a: Tensor, b: Tensor) -> dict[str, Tensor]:
-    """P(x op y) (B,) for independent ``x ~ a``, ``y ~ b`` over one range, per comparison."""
-    equal = (a * b).sum(1)
-    less = (b * (torch.cumsum(a, 1) - a)).sum(1)  # P(x < y) = sum_j P(y = j) P(x < j)
-    greater = (a * (torch.cumsum(b, 1) - b)).sum(1)
-    return {"=": equal, "<": less, ">": greater, "<=": less + equal, ">=": greater + equal}
-
-
 def _soft_onehot(position: Tensor, n: int, relaxed: bool = False) -> Tensor:
     """(...,) positions -> (..., n) soft one-hot over 0..n-1."""
     grid = torch.arange(n, device=position.device, dtype=position.dtype)
@@ -260,7 +207,7 @@ def _structure(tag_w: Tensor, relaxed: bool = False) -> _Structure:
     first = reached - F.pad(reached[:, :, :-1], (1, 0))
     end = first @ pos  # (B, N)
     inside = after_start * _step01(end[:, :, None] - pos[None, None, :] + 1, relaxed)
-    is_lam = tag_w[..., _T["Lam"]]
+    is_lam = tag_w[..., TAG["Lam"]]
     strictly_after = (pos[None, :] > pos[:, None]).to(tag_w.dtype)
     depth = torch.einsum("bp,bpj->bj", is_lam, inside * strictly_after)
     return _Structure(end=end, inside=inside, depth=depth)
@@ -459,8 +406,8 @@ class ReductionMachine(nn.Module):
         col1 = memory[:, :, 1]
         n_prims = groups.prims.shape[0]
         w = self._weights(col1, torch.cat([groups.prims, groups.indices]))
-        is_prim = tag_w[..., _T["Prim"], None]
-        is_pair = tag_w[..., _T["App"], None] + tag_w[..., _T["Cons"], None]
+        is_prim = tag_w[..., TAG["Prim"], None]
+        is_pair = tag_w[..., TAG["App"], None] + tag_w[..., TAG["Cons"], None]
         index_values = torch.arange(
             groups.indices.shape[0], device=memory.device, dtype=memory.dtype
         )
@@ -471,88 +418,15 @@ class ReductionMachine(nn.Module):
         return tag_w, col1 * (1 - is_pair), numbers
 
     def _find_redex(self, tag_w: Tensor, numbers: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
-        """One-hot (B, N) of the leftmost-outermost redex and its kind weights (B, n_kinds)."""
-        is_ = {t: tag_w[..., i] for t, i in _T.items()}
-        prim = numbers["prims"]
-
-        def op(*names: str) -> Tensor:
-            return sum(prim[..., _P[name]] for name in names)  # type: ignore[return-value]
-
-        app, app1, app2 = is_["App"], _ahead(is_["App"], 1), _ahead(is_["App"], 2)
-        patterns = torch.stack(
-            [
-                app * _ahead(is_["Lam"], 1),
-                app
-                * app1
-                * _ahead(op(*BINARY_INT_OPS, *COMPARISON_OPS), 2)
-                * _ahead(is_["Int"], 3)
-                * _ahead(is_["Int"], 4),
-                app * app1 * app2 * _ahead(op("if"), 3) * _ahead(is_["Bool"], 4),
-                app * _ahead(op("not"), 1) * _ahead(is_["Bool"], 2),
-                app * app1 * _ahead(op("cons"), 2),
-                app * _ahead(op("car"), 1) * _ahead(is_["Cons"], 2),
-                app * _ahead(op("cdr"), 1) * _ahead(is_["Cons"], 2),
-            ],
-            dim=-1,
-        )  # (B, N, n_kinds)
+        """One-hot (B, N) of the leftmost-outermost redex and its kind weights (B, n_kinds):
+        the first cell where any rule's pattern (RULES, `neurallambda.redex_rules`) matches."""
+        cells = Cells(tag_w, numbers["prims"])
+        patterns = torch.stack([rule.pattern(cells) for rule in RULES], dim=-1)  # (B, N, kinds)
         match = torch.clamp(patterns.sum(-1), 0, 1)
         none_before = torch.cumprod(F.pad(1 - match, (1, 0), value=1.0)[:, :-1], dim=1)
         redex = match * none_before
         kinds = torch.einsum("bn,bnk->bk", redex, patterns)
         return redex, kinds
-
-    def _delta_results(
-        self,
-        payload: Tensor,
-        numbers: dict[str, Tensor],
-        at: dict[int, Tensor],
-        kind: dict[str, Tensor],
-        groups: SymbolGroups,
-    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """Replacement cell of arith/not/cons redexes: tag weights (B, T), payload (B, D), the
-        integer-overflow flag (B,), and the truth (B, 1) of an ``if`` condition.
-
-        Integers are carried as distributions over the codebook's range: the result of ``+``
-        is the convolution of its operands' distributions (``-`` and ``*`` likewise, see
-        :func:`_combined`), a comparison is the probability that it holds, and the mass
-        that falls outside the range is the overflow. On one-hot operands this is exact
-        arithmetic; on soft ones every result depends smoothly on every operand weight.
-        ``at[k]`` is the one-hot (B, N) of cell r + k and ``kind`` the (B, 1) weight of each
-        redex kind, both as :meth:`_contract` computes them."""
-        lo, hi = self.config.int_range
-        ops = torch.einsum("bn,bnp->bp", at[2], numbers["prims"])  # (B, P)
-        near = torch.stack([at[2], at[3], at[4]], dim=1) @ payload  # (B, 3, D) cells r+2..r+4
-        a, b = self._weights(near[:, 1:], groups.ints).unbind(1)  # (B, K) each: distributions
-        is_int_op = sum(ops[:, _P[name]] for name in BINARY_INT_OPS)
-        is_cmp = sum(ops[:, _P[name]] for name in COMPARISON_OPS)
-        # Skipped when no program's redex is one (weight below 1e-9, which could change no
-        # result); a product, whose joint distribution is (B, K, K), when none multiplies.
-        int_w, out_of_range, true = 0 * a, 0 * is_int_op, 0 * is_cmp
-        if bool((is_int_op + is_cmp).detach().max() > 1e-9):
-            multiplies = bool(ops[:, _P["*"]].detach().max() > 1e-9)
-            for name in BINARY_INT_OPS:
-                if name != "*" or multiplies:
-                    result = _combined(a, b, lo, hi, name)
-                    int_w = int_w + ops[:, _P[name], None] * result
-                    # probability mass of a result outside the range is the overflow
-                    out_of_range = out_of_range + ops[:, _P[name]] * (1 - result.sum(1))
-            truths = _comparisons(a, b)
-            true = sum(ops[:, _P[name]] * truths[name] for name in COMPARISON_OPS)
-        bools = self._weights(near[:, [0, 2]], groups.bools)  # (B, 2, 2): not-operand, if-condition
-        operand, condition = bools.unbind(1)
-        k_arith, k_not, k_cons = kind["arith"], kind["not"], kind["cons"]
-        eye = torch.eye(len(TAGS), device=payload.device, dtype=payload.dtype)
-        tag = (
-            k_arith * (is_int_op[:, None] * eye[_T["Int"]] + is_cmp[:, None] * eye[_T["Bool"]])  # type: ignore[index]
-            + k_not * eye[_T["Bool"]]
-            + k_cons * eye[_T["Cons"]]
-        )
-        bool_w = torch.stack([is_cmp - true, true], dim=-1)  # type: ignore[operator, list-item]
-        vector = k_arith * (int_w @ groups.ints + bool_w @ groups.bools) + k_not * (
-            operand.flip(-1) @ groups.bools
-        )
-        int_overflow = torch.clamp(k_arith[:, 0] * out_of_range, 0, 1)
-        return tag, vector, int_overflow, condition[:, 1:2]
 
     def _contract(
         self,
@@ -568,44 +442,40 @@ class ReductionMachine(nn.Module):
         de Bruijn indices (B, N), total length (B,) and the integer overflow flag (B,)."""
         n = redex.shape[1]
         pos = torch.arange(n, device=redex.device, dtype=redex.dtype)
-        kind = {name: kinds[:, i : i + 1] for i, name in enumerate(_KINDS)}  # (B, 1) each
-        k_beta, k_if, k_cons, k_car, k_cdr = (kind[k] for k in ("beta", "if", "cons", "car", "cdr"))
-        k_single = kind["arith"] + kind["not"]  # the redex cell becomes a literal
         at = {k: _behind(redex, k) for k in range(6)}  # one-hot of cell r + k
-
-        def sub(k: int) -> Tensor:  # (B, N) membership in the sub-term starting at r + k
-            return torch.einsum("bp,bpj->bj", at[k], st.inside)
+        sub = {k: torch.einsum("bp,bpj->bj", at[k], st.inside) for k in (0, 1, 2, 3, 5)}
 
         def value_at(k: int, x: Tensor) -> Tensor:  # x[r + k], (B, 1)
             return (at[k] * x).sum(1, keepdim=True)
 
-        sub0, sub1, sub2, sub3, sub5 = sub(0), sub(1), sub(2), sub(3), sub(5)
         # the redex's last argument: what follows the fn part sub(1) up to the end of the redex
-        arg = sub0 - at[0] - sub1  # beta: the argument (the body is sub(2)); if: the else-branch
+        arg = sub[0] - at[0] - sub[1]  # beta: the argument (the body is sub(2)); if: the else
         arg_len = arg.sum(1, keepdim=True)
         arg_start = value_at(1, st.end) + 1
-        is_var = tag_w[..., _T["Var"]]
         index = numbers["index"]
-        rel_depth = st.depth - value_at(2, st.depth)  # binder depth inside the body
         relaxed = self._relaxed
-        expand = k_beta * sub2 * is_var * _tri(index - rel_depth, relaxed)  # the parameter
-        decrement = k_beta * sub2 * is_var * _step01(index - rel_depth, relaxed)  # bound outside
+        site = Redex(
+            at=at, sub=sub, arg=arg, is_var=tag_w[..., TAG["Var"]], index=index,
+            rel_depth=st.depth - value_at(2, st.depth),  # binder depth inside the body
+            payload=payload, prims=numbers["prims"], groups=groups,
+            int_range=self.config.int_range, decode=self._weights,
+            tri=lambda x: _tri(x, relaxed), step01=lambda x: _step01(x, relaxed),
+        )  # fmt: skip
+        rewrites = [rule.rewrite(site, kinds[:, i : i + 1]) for i, rule in enumerate(RULES)]
+
+        def total(field: str, like: Tensor) -> Tensor:  # the kinds' shares of one field, summed
+            shares = [getattr(w, field) for w in rewrites if getattr(w, field) is not None]
+            return sum(shares, torch.zeros_like(like))
+
+        valid = 1 - tag_w[..., TAG["Empty"]]
+        keep = (1 - sub[0]) * valid + total("keep", redex)  # outside the redex: unchanged
+        expand, decrement = total("expand", redex), total("decrement", redex)
+        replaced = total("literal_at", redex)
+        rep_tag = total("literal_tag", tag_w[:, 0])
+        rep_vector = total("literal_vector", payload[:, 0])
+        int_overflow = torch.clamp(total("int_overflow", redex[:, 0]), 0, 1)
         arg_depth = st.depth - value_at(0, st.depth)  # arg sits at the redex's depth
         free_in_arg = _step01(index - arg_depth + 1, relaxed)  # index >= depth inside the arg
-        # if: condition at r + 4, then-branch sub(5), else-branch after it
-        rep_tag, rep_vector, int_overflow, cond = self._delta_results(
-            payload, numbers, at, kind, groups
-        )
-        valid = 1 - tag_w[..., _T["Empty"]]
-        keep = (
-            (1 - sub0) * valid
-            + k_beta * (sub2 - expand)
-            + k_if * (sub5 * cond + arg * (1 - cond))
-            + k_cons * (sub0 - at[0] - at[1])
-            + k_car * sub3
-            + k_cdr * (sub2 - at[2] - sub3)
-            + k_single * at[0]
-        )
         length = keep + expand * arg_len  # (B, N) output cells per source cell
         offset = torch.cumsum(length, 1) - length
         # cover[o, j]: output cell o comes from source cell j
@@ -619,8 +489,8 @@ class ReductionMachine(nn.Module):
 
         expanded = spread(expand)
         source = spread(pos + expand * (arg_start - pos - offset)) + expanded * pos
-        shift_by = spread(expand * rel_depth)
-        replaced = spread(k_single * at[0] + k_cons * at[2])
+        shift_by = spread(expand * site.rel_depth)
+        replaced = spread(replaced)
         present = cover.sum(-1)  # (B, N) 1 for o < total
         gather = _soft_onehot(source, n, relaxed) * present[..., None]  # (B, N_out, N_src)
 
@@ -631,10 +501,10 @@ class ReductionMachine(nn.Module):
         out_tag = gather @ tag_w
         out_tag = out_tag + replaced[..., None] * (rep_tag[:, None, :] - out_tag)
         empty = torch.zeros_like(rep_tag[0])
-        empty[_T["Empty"]] = 1
+        empty[TAG["Empty"]] = 1
         out_tag = out_tag + (1 - present[..., None]) * empty
         copied = gather @ payload  # (B, N, D)
-        keep_copy = 1 - out_tag[..., _T["Var"]] - replaced  # Var cells get re-encoded indices
+        keep_copy = 1 - out_tag[..., TAG["Var"]] - replaced  # Var cells get re-encoded indices
         out_payload = copied * keep_copy[..., None] + replaced[..., None] * rep_vector[:, None, :]
         return out_tag, out_payload, new_index, length.sum(1), int_overflow
 
@@ -647,10 +517,10 @@ class ReductionMachine(nn.Module):
         n = tag_w.shape[1]
         addresses = groups.addresses
         next_address = F.pad(addresses[1:], (0, 0, 0, 1))  # (N, D): address p + 1
-        second_child = _soft_onehot(_ahead(st.end, 1) + 1, n, self._relaxed)  # arg / tail
-        is_pair = tag_w[..., _T["App"], None] + tag_w[..., _T["Cons"], None]
-        is_lam = tag_w[..., _T["Lam"], None]
-        is_var = tag_w[..., _T["Var"], None]
+        second_child = _soft_onehot(ahead(st.end, 1) + 1, n, self._relaxed)  # arg / tail
+        is_pair = tag_w[..., TAG["App"], None] + tag_w[..., TAG["Cons"], None]
+        is_lam = tag_w[..., TAG["Lam"], None]
+        is_var = tag_w[..., TAG["Var"], None]
         indices = is_var * _soft_onehot(index, groups.indices.shape[0], self._relaxed)
         col1 = torch.baddbmm(
             payload + is_pair * next_address, indices, groups.indices.expand(len(index), -1, -1)
