@@ -175,7 +175,8 @@ def run(
 
 def _train(model: AnswerGPT, optimizer: torch.optim.Optimizer, config: AnswerRunConfig,
            start: int, elapsed: float, log: MetricsLog, progress: bool) -> None:  # fmt: skip
-    shapes, dag, settings = split_shapes(), dag_config_for(split_shapes()), config.training()
+    shapes = split_shapes()
+    dag, settings = dag_config_for(shapes), config.training()
     live = progress and sys.stderr.isatty()
     bar = tqdm(total=config.steps, initial=start, disable=not live, desc="answer-train",
                dynamic_ncols=True)  # fmt: skip

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -189,7 +190,12 @@ def claim_out_dir(
 
 
 def load_initial_weights(
-    folder: Path, model: nn.Module, backbone: nn.Module, *, lm_head: bool, check: Any
+    folder: Path,
+    model: nn.Module,
+    backbone: nn.Module,
+    *,
+    lm_head: bool,
+    check: Callable[[Path], None],
 ) -> None:
     """Weights only, for a new run: a checkpoint folder of this trainer (the whole `model`,
     after `check(folder)` accepts its config) or a GPT-2 directory (`backbone`, the GPT;

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from nanogpt_dag.errors import ModelConfigError
 from nanogpt_dag.gpt import GPT, GPTConfig
 from nanogpt_dag.questions import QUESTION_ALPHABET, Question
+from nanogpt_dag.token_roles import DIGIT
 from nanogpt_dag.tokenizer import CharTokenizer
 
 ANSWER_END = ";"
@@ -65,7 +65,7 @@ def make_batch(
         lm_targets[row, n : length - 1] = ids[row, n + 1 : length]  # '=' predicts the answer
         role_targets[row, :n] = torch.tensor(question.roles)
         digits = torch.tensor(question.digits)
-        digit_targets[row, :n] = torch.where(role_targets[row, :n] == 1, digits, -1)
+        digit_targets[row, :n] = torch.where(role_targets[row, :n] == DIGIT, digits, -1)
     start = torch.zeros(B, dtype=torch.long)
     if rng is not None:
         start = torch.tensor([rng.randint(0, block_size - T) for _ in range(B)])
@@ -89,8 +89,8 @@ class AnswerGPT(nn.Module):
 
     def losses(self, batch: QABatch) -> dict[str, Tensor]:
         """{"lm": cross-entropy of the answer characters, "total": the same}."""
-        logits, _ = self.gpt(batch.ids, start=batch.start)
-        lm = F.cross_entropy(logits.flatten(0, 1), batch.lm_targets.flatten(), ignore_index=-1)
+        _, lm = self.gpt(batch.ids, batch.lm_targets, start=batch.start)
+        assert lm is not None  # targets were given
         return {"lm": lm, "total": lm}
 
     @torch.no_grad()

@@ -27,6 +27,7 @@ Every question set is free of duplicate expressions.
 from __future__ import annotations
 
 import hashlib
+import operator
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ MAX_ANSWER = 10**8
 
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
 _SYMBOL_ROLES = {"+": PLUS, "-": MINUS, "*": TIMES, "/": DIVIDE}
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _WORDS = {"+": "plus", "-": "minus", "*": "times", "/": "divided by"}
 
 
@@ -159,7 +161,7 @@ class _Operation:
         a, b = self.left.value, self.right.value
         if self.op == "/" and b == 0:
             raise ZeroDivisionError
-        result = {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else a}[self.op]
+        result = _ARITHMETIC[self.op](a, b)
         return -result if self.negated else result
 
     @property
