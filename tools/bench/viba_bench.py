@@ -6,7 +6,7 @@ Run: uv run python tools/bench/viba_bench.py [--backend local] [--iterations 5]
 One run, one model (the embedded SmolLM2-135M by default, greedy), the 12 test pairs of
 ``viba_trainer.dataset`` (never trained on, never used to choose settings), every method with the
 same translation settings (``TrainConfig``'s defaults: statement units, canonical names,
-structure retrieval, top-k 2, greedy decoding):
+structure retrieval, top-k 2, checked and constrained greedy decoding):
 
 - zero-shot: an empty experience (the model sees no Viba at all);
 - knn: the 24 training pairs written straight into the experience, no optimization: the
@@ -23,7 +23,7 @@ directory, so every call is counted. Last lines:
 
 ``--levers`` instead scores the knn experience with one translation lever added at a time
 (LEVERS: structure retrieval, canonical names, top-k 2, statement units, exact recall, checked
-decoding), each rung with its own experience in that form.
+decoding, constrained decoding), each rung with its own experience in that form.
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ LEVERS = (
             statement_units=False,
             exact_recall=False,
             checked_decoding=False,
+            constrained_decoding=False,
         ),
     ),
     ("+ structure retrieval", dict(keywords="structure")),
@@ -131,6 +132,7 @@ LEVERS = (
     ("+ statement units", dict(statement_units=True)),
     ("+ exact recall", dict(exact_recall=True)),
     ("+ checked decoding", dict(checked_decoding=True)),
+    ("+ constrained decoding", dict(constrained_decoding=True)),
 )
 
 

@@ -32,4 +32,4 @@ def test_bench_prints_every_baseline_and_ends_with_both_ratios(tmp_path):
 def test_levers_ladder_scores_every_rung(tmp_path):
     lines = run("--levers", "--split", "validation", tmp_path=tmp_path)
     rungs = [line for line in lines if line.startswith(("plain", "+ "))]
-    assert len(rungs) == 7 and rungs[-1].startswith("+ checked decoding")
+    assert len(rungs) == 8 and rungs[-1].startswith("+ constrained decoding")

@@ -144,3 +144,11 @@ def test_the_backend_is_part_of_the_cache_key():
         request("openai:http://127.0.0.1:1").cache_key()
         != request("openai:http://127.0.0.1:2").cache_key()
     )
+
+
+def test_a_grammar_is_part_of_the_cache_key_and_no_grammar_keeps_the_old_key():
+    plain = ChatRequest((ChatMessage("user", "hi"),), "m", 16)
+    constrained = ChatRequest((ChatMessage("user", "hi"),), "m", 16, grammar='root ::= "a"')
+    other = ChatRequest((ChatMessage("user", "hi"),), "m", 16, grammar='root ::= "b"')
+    assert "grammar" not in plain.canonical_json()
+    assert len({plain.cache_key(), constrained.cache_key(), other.cache_key()}) == 3

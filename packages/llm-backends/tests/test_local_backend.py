@@ -1,4 +1,5 @@
 import importlib.util
+import re
 
 import pytest
 from llm_backends import BackendConfigError, LocalBackend, ModelFileMissingError
@@ -53,6 +54,25 @@ def test_stop_sequences_are_passed_to_llama_cpp(monkeypatch, tmp_path, stop, sen
     assert asyncio.run(backend.complete(request)).content == "ok"
     [kwargs] = calls
     assert kwargs["stop"] == sent and kwargs["temperature"] == 0.0
+    assert kwargs["grammar"] is None  # unconstrained unless the request has a grammar
+
+
+@pytest.mark.llm
+def test_a_grammar_constrains_the_real_model_and_a_broken_one_is_a_clear_error():
+    import asyncio
+
+    from llm_backends import ChatMessage, ChatRequest, LLMBackendError
+
+    backend = LocalBackend()
+    question = (ChatMessage("user", "Name a colour of the sky."),)
+    two, many = (
+        asyncio.run(backend.complete(ChatRequest(question, backend.model, 8, grammar=g))).content
+        for g in ('root ::= "ab" | "cd"', 'root ::= "zz" "z"*')
+    )
+    assert two in ("ab", "cd") and re.fullmatch("zz+", many), (two, many)
+    broken = ChatRequest(question, backend.model, 8, grammar='root ::= "a')
+    with pytest.raises(LLMBackendError, match="grammar does not parse"):
+        asyncio.run(backend.complete(broken))
 
 
 def test_a_model_shipped_in_parts_is_assembled_once_into_the_cache(tmp_path, monkeypatch):

@@ -190,3 +190,15 @@ def test_cached_second_run_makes_no_request(make_workspace, tmp_path):
         [second] = handler.run([one_task(make_workspace)])
     assert len(server.requests) == 1
     assert second.ok and second.usage.cache_hits == 1 and second.usage.calls == 0
+
+
+def test_a_tasks_grammar_reaches_the_server_and_none_is_sent_without_one(make_workspace):
+    grammar = 'root ::= "x" | "y"'
+    workspace = make_workspace({"f.py": "TODO"})
+    task = AgentTask(workspace, "fill f.py", (Path("f.py"),), grammar=grammar)
+    with LoopbackChatServer(reply=lambda body: "x") as server:
+        [result] = handler_for(server).run([task])
+        handler_for(server).run([one_task(make_workspace)])
+    assert result.ok, result.error
+    constrained, plain = server.requests
+    assert constrained["grammar"] == grammar and "grammar" not in plain

@@ -11,6 +11,7 @@ from symtensor_autograd import (
     read_texts,
     st_moe,
 )
+from symtensor_autograd.llm_runner import FileTask
 from symtensor_store import make_tensor, unified_diff
 
 X0, X1 = "def inc(x):\n    return x + 1\n", "def dec(x):\n    return x - 1\n"
@@ -299,3 +300,24 @@ def test_a_two_dimensional_input_gives_outputs_and_indexes_of_its_shape(root, ru
     assert output.shape == (2, 2)
     assert indexes.shape == (2, 2, 2)
     assert read_texts(output) == [Y0, Y1, Y1, Y0]
+
+
+def test_each_input_is_translated_under_the_grammar_made_for_it(root, runner_for):
+    runner = runner_for()
+    sent = []
+    run_tasks = runner.run
+
+    def spy(tasks):
+        sent.extend(task.grammar for task in tasks)
+        return run_tasks(tasks)
+
+    runner.run = spy
+    experience = filled_experience(root, [(X0, Y0), (X1, Y1)])
+
+    def grammar(text):
+        return None if "dec" in text else f'root ::= "{len(text)}"'
+
+    run(root, experience, [X0, X1], runner, grammar=grammar, keywords=LexicalKeywords())
+    assert sent == [f'root ::= "{len(X0)}"', None]
+    agent_task = runner._lay_out(root / "task", FileTask("i", "out.txt", grammar="root ::= x"))
+    assert agent_task.grammar == "root ::= x"  # what the backend's request carries

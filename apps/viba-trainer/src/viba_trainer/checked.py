@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 import io
 import itertools
+import keyword
 import re
 import textwrap
 import tokenize
@@ -177,10 +178,34 @@ def unit_agrees(unit: str, answer: str) -> bool:
         arms = match_arms(block)
         if arms is None or len(arms) != 1 or arms[0].startswith("_") == python.startswith("if "):
             return False
-        return _python_atoms(python) == _viba_atoms(block)
+        return _python_atoms(python) == _viba_atoms(block) and _same_order(python, block)
     if kind in (STATEMENT, BODY):
-        return _python_atoms(python) == _viba_atoms(block) and _declarations_agree(unit, block)
+        return (
+            _python_atoms(python) == _viba_atoms(block)
+            and _declarations_agree(unit, block)
+            and _same_order(python, block)
+        )
     return True
+
+
+def _same_order(python: str, block: str) -> bool:
+    """The placeholders come in the same order (first use) in the Viba as in the Python, unless
+    the Python has a construct that Viba writes the other way round (a comprehension, whose
+    source comes first in ``Map[...]``; a conditional expression, whose condition comes first in
+    ``Match[...]``): ``$v1 + " " + $v2`` is not ``" " + $v1 + $v2``."""
+    try:
+        nodes = list(ast.walk(ast.parse(python)))
+    except SyntaxError:
+        return True
+    if any(isinstance(n, ast.comprehension | ast.IfExp | ast.Lambda) for n in nodes):
+        return True
+    python_order = _first_uses(re.findall(r"\b[vfs]\d+\b", python))
+    viba_order = _first_uses(re.findall(r"(?<![\w.])\$?([vfs]\d+)\b", block))
+    return python_order == viba_order
+
+
+def _first_uses(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
 
 
 def _declarations_agree(unit: str, block: str) -> bool:
@@ -327,11 +352,30 @@ def _python_atoms(source: str) -> set[str] | None:
             atoms.update(_placeholder(w) for w in re.findall(r"\w+", text) if _PLACEHOLDER.match(w))
         elif text in _OPERATORS or (text.endswith("=") and text[:-1] in _OPERATORS - {"<", ">"}):
             atoms.add(f"op {text.removesuffix('=') if text not in _OPERATORS else text}")
-    return atoms | _format_templates(source)
+        elif token.type == tokenize.NAME and (text == "raise" or _calls_builtin(text, after)):
+            atoms.add(f"call {text[0].upper()}{text[1:]}")
+    return atoms | {f"fmt {template}" for template in format_templates(source)}
 
 
-def _format_templates(source: str) -> set[str]:
-    """``fmt {}: {:.1f}`` for ``f"{a}: {b:.1f}"``: the template a ``Format['...']`` must hold."""
+def _calls_builtin(name: str, after: tokenize.TokenInfo | None) -> bool:
+    """``len(`` or ``.get(``: a call that Viba writes as a builtin (``Len[``, ``Get[``); not a
+    keyword, a type (``dict()`` is ``dict[]``) or an exception (a tag in ``Raise[...]``)."""
+    return (
+        after is not None
+        and after.string == "("
+        and name.islower()
+        and not keyword.iskeyword(name)
+        and name not in _TYPE_NAMES
+    )
+
+
+_TYPE_NAMES = {"str", "int", "float", "bool", "dict", "list", "set", "tuple"}
+# Viba's own constructs: what a Python statement, comprehension or f-string becomes.
+_CONSTRUCTS = {"Match", "For", "Map", "Filter", "Format"}
+
+
+def format_templates(source: str) -> set[str]:
+    """``{}: {:.1f}`` for ``f"{a}: {b:.1f}"``: the templates a ``Format['...']`` must hold."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -348,7 +392,7 @@ def _format_templates(source: str) -> set[str]:
                     parts.append("{" + (f":{spec}" if spec else "") + "}")
                 else:
                     parts.append(str(value.value))
-            templates.add("fmt " + "".join(parts))
+            templates.add("".join(parts))
     return templates
 
 
@@ -359,7 +403,7 @@ def _viba_atoms(block: str) -> set[str] | None:
     except VibaSyntaxError:
         return None
     atoms: set[str] = set()
-    for token in tokens:
+    for token, after in itertools.pairwise([*tokens, None]):
         name = token.text.lstrip("$")
         if token.kind in (Kind.NAME, Kind.VAR) and _PLACEHOLDER.match(name):
             atoms.add(token.text)
@@ -373,6 +417,14 @@ def _viba_atoms(block: str) -> set[str] | None:
                 atoms.add("fmt " + token.text[1:-1])
         elif token.text in _OPERATORS and token.kind in (Kind.OP, Kind.NAME):
             atoms.add(f"op {token.text}")
+        elif (
+            token.kind is Kind.NAME
+            and token.text[:1].isupper()
+            and token.text not in _CONSTRUCTS
+            and after is not None
+            and after.text == "["
+        ):
+            atoms.add(f"call {token.text}")
     return atoms
 
 

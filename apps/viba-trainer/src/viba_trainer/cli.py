@@ -191,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
         "viba_trainer.checked)",
     )
     train.add_argument(
+        "--unconstrained",
+        action="store_true",
+        help="let the model write any text (default: a grammar per unit allows only its own "
+        "variables, numbers, strings, operators and calls, with balanced brackets; "
+        "viba_trainer.grammar)",
+    )
+    train.add_argument(
         "--no-exact-recall",
         action="store_true",
         help="ask the LLM even for a unit a retrieved row holds verbatim (default: answer it "
@@ -288,6 +295,7 @@ def _train(args: argparse.Namespace) -> int:
         canonical_names=not args.no_canonical_names,
         statement_units=not args.whole_functions,
         checked_decoding=not args.unchecked,
+        constrained_decoding=not args.unconstrained,
         exact_recall=not args.no_exact_recall,
         revert_on_worse=args.revert_on_worse,
         noise_std=args.noise_std,

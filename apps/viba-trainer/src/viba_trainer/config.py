@@ -36,7 +36,9 @@ class TrainConfig:
     trained on) to pick the best experience; ``canonical_names`` translates with placeholder
     names (:mod:`viba_trainer.canonical`), ``statement_units`` one statement at a time
     (:mod:`viba_trainer.units`), ``checked_decoding`` asks again for answers that disagree with
-    their Python (:mod:`viba_trainer.checked`); with ``exact_recall`` a unit that a retrieved row
+    their Python (:mod:`viba_trainer.checked`), ``constrained_decoding`` lets the model write
+    only what a translation of the unit can hold (:mod:`viba_trainer.grammar`; backends
+    ``local`` and ``openai``); with ``exact_recall`` a unit that a retrieved row
     holds verbatim as its key is answered with that row's value, no LLM call (a 135M model does
     not reliably copy even an identical example); ``revert_on_worse`` puts the best experience back
     after a step that made the validation loss worse.
@@ -56,6 +58,7 @@ class TrainConfig:
     canonical_names: bool = True
     statement_units: bool = True
     checked_decoding: bool = True
+    constrained_decoding: bool = True
     exact_recall: bool = True
     revert_on_worse: bool = False
     noise_std: float = 0.0

@@ -31,6 +31,7 @@ from viba_trainer.canonical import Renaming, Renumbering
 from viba_trainer.checked import checked_answers
 from viba_trainer.config import TrainConfig
 from viba_trainer.dataset import TranslationPair
+from viba_trainer.grammar import unit_grammar
 from viba_trainer.structure import PythonStructureKeywords
 from viba_trainer.units import UnitPair, join_units, split_python, unit_pairs
 
@@ -51,6 +52,7 @@ def build_model(config: TrainConfig, handler: TaskHandler, experience: torch.Ten
         seed=config.seed,
         update_filled_rows=config.update_filled_rows,
         exact_recall=config.exact_recall,
+        grammar=unit_grammar if config.constrained_decoding else None,
         experience=experience,
     )
 

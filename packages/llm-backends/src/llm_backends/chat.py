@@ -37,7 +37,9 @@ class ChatRequest:
 
     Generation ends before the first of the ``stop`` strings (none by default). ``backend`` names
     who answers (the backend's ``cache_identity``: e.g. the server's URL), so that two servers
-    serving a model of the same name never share cached answers.
+    serving a model of the same name never share cached answers. ``grammar``, a GBNF grammar
+    (llama.cpp's format), constrains the answer for backends whose decoder takes one (``local``;
+    ``openai`` forwards it, as llama.cpp's server accepts it); the others answer unconstrained.
     """
 
     messages: tuple[ChatMessage, ...]
@@ -47,6 +49,7 @@ class ChatRequest:
     context: RequestContext | None = field(default=None, compare=False, repr=False)
     stop: tuple[str, ...] = ()
     backend: str = ""
+    grammar: str | None = None
 
     def canonical_json(self) -> str:
         """The request as JSON with sorted keys and no whitespace: equal requests, equal text.
@@ -63,6 +66,8 @@ class ChatRequest:
         }
         if self.stop:  # absent when unused, so requests without stops keep their cache keys
             payload["stop"] = list(self.stop)
+        if self.grammar is not None:  # likewise
+            payload["grammar"] = self.grammar
         return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def cache_key(self) -> str:

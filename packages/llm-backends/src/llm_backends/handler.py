@@ -168,6 +168,7 @@ class TaskHandler:
             context,
             self.stop,
             self._identity,
+            run.task.grammar,
         )
         return await self._complete(run, request, todo_file)
 

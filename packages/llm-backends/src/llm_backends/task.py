@@ -21,12 +21,16 @@ class AgentTask:
     workspace-relative files. Chat backends show each one as a previous exchange (user: the
     input file's content, assistant: the output file's content) before the task itself, which
     small instruct models imitate far better than files packed into one message.
+
+    ``grammar`` (GBNF) constrains every answer of the task where the backend takes one
+    (:class:`llm_backends.chat.ChatRequest`).
     """
 
     workspace: Path
     instruction: str
     todo_files: tuple[Path, ...] = ()
     examples: tuple[tuple[Path, Path], ...] = ()
+    grammar: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "workspace", Path(self.workspace))

@@ -23,12 +23,14 @@ class FileTask:
 
     ``examples`` names (input, output) pairs of ``files`` that are solved examples: chat
     backends show them as previous exchanges (see ``llm_backends.AgentTask.examples``).
+    ``grammar`` (GBNF) constrains the answer where the backend takes one.
     """
 
     instruction: str
     todo: str
     files: dict[str, str] = field(default_factory=dict)
     examples: tuple[tuple[str, str], ...] = ()
+    grammar: str | None = None
 
 
 class LlmRunner:
@@ -76,4 +78,4 @@ class LlmRunner:
             path.write_text(text, encoding="utf-8")
         (workspace / task.todo).write_text(TODO_PLACEHOLDER, encoding="utf-8")
         examples = tuple((Path(i), Path(o)) for i, o in task.examples)
-        return AgentTask(workspace, task.instruction, (Path(task.todo),), examples)
+        return AgentTask(workspace, task.instruction, (Path(task.todo),), examples, task.grammar)

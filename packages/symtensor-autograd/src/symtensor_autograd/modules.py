@@ -35,6 +35,9 @@ class StMoeModule(nn.Module):
         exact_recall: answer an input that a retrieved row holds verbatim as its key with that
             row's value, without an LLM call (recommended with tiny models, which do not copy
             reliably).
+        grammar: ``grammar(text)`` is the GBNF grammar the answer for input ``text`` must follow
+            (None: unconstrained), for backends with constrained decoding (``local``, ``openai``
+            to a llama.cpp server).
         seed: seeds the generator behind cold start and noise (saved in ``state_dict``).
 
     The module owns the ``gradient_channel`` its text gradients travel on and stamps it (and its
@@ -52,6 +55,7 @@ class StMoeModule(nn.Module):
         keywords: str | KeywordExtractor = "llm",
         update_filled_rows: bool = True,
         exact_recall: bool = False,
+        grammar: Callable[[str], str | None] | None = None,
         seed: int = 0,
         experience: torch.Tensor | None = None,
     ) -> None:
@@ -68,6 +72,7 @@ class StMoeModule(nn.Module):
         self.noise_std = noise_std
         self.update_filled_rows = update_filled_rows
         self.exact_recall = exact_recall
+        self.grammar = grammar
         self.gradient_channel = GradientChannel(type(self).__name__)
         self.generator = torch.Generator().manual_seed(seed)
         self.experience: nn.Parameter | None = None
@@ -122,6 +127,7 @@ class StMoeModule(nn.Module):
             generator=self.generator,
             update_filled_rows=self.update_filled_rows,
             exact_recall=self.exact_recall,
+            grammar=self.grammar,
             channel=self.gradient_channel,
         )
 

@@ -93,6 +93,23 @@ def _load(path: Path, n_ctx: int, n_threads: int | None) -> tuple[Any, threading
         return _MODELS[key]
 
 
+def _grammar(llm: Any, text: str | None) -> Any:
+    """llama-cpp-python's wrapper of a GBNF grammar, or None; a grammar llama.cpp cannot parse
+    is an error here (given to the sampler, it would crash the process)."""
+    if text is None:
+        return None
+    import llama_cpp
+
+    vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
+    sampler = llama_cpp.llama_sampler_init_grammar(vocab, text.encode("utf-8"), b"root")
+    if not sampler:
+        raise LLMBackendError(
+            "the request's GBNF grammar does not parse (llama.cpp said why above)"
+        )
+    llama_cpp.llama_sampler_free(sampler)
+    return llama_cpp.LlamaGrammar.from_string(text, verbose=False)
+
+
 @atexit.register
 def _close_models() -> None:
     """Free the llama.cpp models before the interpreter tears down the library they live in."""
@@ -147,6 +164,7 @@ class LocalBackend:
                     temperature=request.temperature,
                     stop=list(request.stop) or None,
                     seed=0,
+                    grammar=_grammar(llm, request.grammar),
                 )
             except ValueError as exc:  # llama-cpp-python's "Requested tokens exceed context window"
                 raise LLMBackendError(

@@ -130,6 +130,8 @@ class OpenAIBackend:
                 max_tokens=request.max_tokens,
                 temperature=request.temperature,
                 **({"stop": list(request.stop)} if request.stop else {}),
+                # llama.cpp's server (and vLLM's) read a GBNF grammar from the request body
+                **({"extra_body": {"grammar": request.grammar}} if request.grammar else {}),
             )
         except openai.APITimeoutError as exc:
             raise CallTimeoutError(f"{self.base_url} timed out") from exc

@@ -33,6 +33,7 @@ Backward, with ``d_i`` the text gradient of ``o_i`` (a diff to the expected text
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -75,6 +76,7 @@ class StMoeConfig:
     generator: torch.Generator | None = None
     update_filled_rows: bool = True
     exact_recall: bool = False
+    grammar: Callable[[str], str | None] | None = None
 
 
 class StMoe(torch.autograd.Function):
@@ -99,7 +101,13 @@ class StMoe(torch.autograd.Function):
                 outputs[i] = _recalled(inputs[i], _examples(entries, rows[i])) or ""
         pending = [i for i in active if not outputs[i]]
         tasks = [
-            _translate_task(config.prompts, inputs[i], _examples(entries, rows[i])) for i in pending
+            _translate_task(
+                config.prompts,
+                inputs[i],
+                _examples(entries, rows[i]),
+                config.grammar(inputs[i]) if config.grammar else None,
+            )
+            for i in pending
         ]
         for i, answer in zip(pending, config.runner.run(tasks), strict=True):
             outputs[i] = answer or ""
@@ -153,8 +161,11 @@ def _examples(entries: list[ExperienceEntry], rows: list[int]) -> list[Experienc
     return [entries[row] for row in rows if row >= 0 and entries[row].filled]
 
 
-def _translate_task(prompts: StMoePrompts, text: str, examples: list[ExperienceEntry]) -> FileTask:
-    """The translation of ``text``, with the retrieved rows (best first) as solved examples.
+def _translate_task(
+    prompts: StMoePrompts, text: str, examples: list[ExperienceEntry], grammar: str | None
+) -> FileTask:
+    """The translation of ``text``, with the retrieved rows (best first) as solved examples
+    (its answer constrained by ``grammar`` where the backend takes one).
 
     The examples are shown as previous exchanges, the best match last, next to the input:
     small models imitate the nearest turn most.
@@ -167,7 +178,7 @@ def _translate_task(prompts: StMoePrompts, text: str, examples: list[ExperienceE
         (f"example_{n}_input.txt", f"example_{n}_output.txt") for n in range(len(examples), 0, -1)
     )
     template = prompts.translate if examples else prompts.translate_alone
-    return FileTask(prompts.render(template), "output.txt", files, turns)
+    return FileTask(prompts.render(template), "output.txt", files, turns, grammar)
 
 
 def _recalled(text: str, examples: list[ExperienceEntry]) -> str | None:
@@ -328,6 +339,7 @@ def st_moe(
     generator: torch.Generator | None = None,
     update_filled_rows: bool = True,
     exact_recall: bool = False,
+    grammar: Callable[[str], str | None] | None = None,
     channel: GradientChannel | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Translate every element of ``input`` with the LLM, guided by retrieved experience rows.
@@ -336,6 +348,8 @@ def st_moe(
     used for each element (``[*input.shape, k]``, -1 where none). See the module docstring for
     the forward steps and both gradients. With ``exact_recall`` an input that a retrieved row
     holds verbatim as its key gets that row's value without an LLM call (a memory hit).
+    ``grammar(text)``, when given, is the GBNF grammar the answer for input ``text`` must follow
+    (None: unconstrained); backends without constrained decoding ignore it.
     ``experience`` is marked as an experience table (see ``mark_experience``).
     """
     require_symbolic(input, "input")
@@ -351,5 +365,6 @@ def st_moe(
         generator=generator,
         update_filled_rows=update_filled_rows,
         exact_recall=exact_recall,
+        grammar=grammar,
     )
     return StMoe.apply(input, experience, config, resolve_channel(channel, input, experience))

@@ -1,0 +1,143 @@
+"""Constrained decoding: a GBNF grammar per translation unit, so the model can only write Viba
+made of the unit's own atoms.
+
+A 135M model copies its example: asked for ``v4 = v1 + "s1" + v2`` next to an example that
+assigns ``$v2``, it answers ``$v3 = $v4 + "s1" + $v1 + "s2"``, the example's variables and
+string. Checked decoding (:mod:`viba_trainer.checked`) rejects such an answer, but greedy
+decoding gives the same answer again to the same prompt. :func:`unit_grammar` writes a grammar
+(llama.cpp's GBNF) that lets the model choose only among what a translation of that unit can
+contain, so the copied atoms cannot be written at all:
+
+- the unit's placeholders (``$v1``, ``f1`` and ``$f1``, strings ``"s1"`` / ``'s1'``), its
+  numbers and its operators, plus Viba's punctuation (``:=``, ``<-``, ``->``, ``=``, ``,``,
+  ``|``, ``.``, ``:``) and ``$elem``;
+- Viba's constructs (``Match``, ``For``, ``Map``, ``Filter``, ``Format``, ``Raise``), the
+  builtins the unit calls, capitalized (``len`` -> ``Len``), and its exception names as tags
+  (`` `IndexError ``);
+- the types it names (``str``, ``int`` ...; ``dict`` for ``{}``, ``list`` for ``[]``,
+  ``void`` for ``None``, ``never`` where it raises), ``_``, and the hints ``# recursive``,
+  ``# inline``;
+- brackets balanced on every line, lines indented under the definition line ``f1 :=``;
+- a statement that assigns one name is one line in Viba's declaration rule, the rule checked
+  decoding enforces: ``$v2 T = ...`` for a new local (the model chooses the type ``T``),
+  ``$v2 = ...`` for a parameter, the returned local, or an augmented assignment.
+
+Every atom that checked decoding requires is allowed (it requires the unit's own), so the grammar
+never rules out an answer the checks would accept; it rules out most that they would reject.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import re
+import tokenize
+
+from viba_trainer.checked import format_templates
+from viba_trainer.units import BODY, STATEMENT, marked_return, unit_kind
+
+# Viba's own constructs: what a statement, a comprehension, an f-string or a raise becomes.
+CONSTRUCTS = ("Match", "For", "Map", "Filter", "Format", "Raise")
+PUNCTUATION = (":=", "<-", "->", "=", ",", "|", ".", ":")
+OPERATORS = ("+", "-", "*", "/", "//", "%", "<", ">", "<=", ">=", "==", "!=", "and", "or", "not")
+TYPES = ("str", "int", "float", "bool", "dict", "list", "set")
+HINTS = ("# recursive", "# inline")
+_PLACEHOLDER = re.compile(r"[vfs]\d+")
+_LAYOUT = r'''line ::= ("    " | "        " | "            ") seq "\n"
+seq ::= elem (" "? elem)*
+elem ::= atom | "[" seq? "]" | "(" seq? ")"
+rhs ::= relem (" "? relem)*
+relem ::= ratom | "[" rhs? "]" | "(" rhs? ")"'''
+
+
+def unit_grammar(unit: str) -> str | None:
+    """The GBNF grammar of the answers to a canonical translation unit (``def f1(...)``, see
+    :mod:`viba_trainer.units`), or None for other text (it is translated unconstrained)."""
+    if not unit.startswith("def f1("):
+        return None
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(unit).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    names = {t.string for t in tokens if t.type == tokenize.NAME}
+    atoms = {"$elem", "_", *PUNCTUATION, *HINTS, *CONSTRUCTS}
+    for token, after in zip(tokens, [*tokens[1:], None], strict=True):
+        text = token.string
+        if token.type == tokenize.NAME and _PLACEHOLDER.fullmatch(text) and text[0] != "s":
+            atoms.update({f"${text}", text} if text[0] == "f" else {f"${text}"})
+        elif token.type == tokenize.NUMBER or (token.type == tokenize.NAME and text in OPERATORS):
+            atoms.add(text)  # a number, or ``and`` / ``or`` / ``not``
+        elif token.type == tokenize.STRING:
+            strings = re.findall(r"\bs\d+\b", text)
+            atoms.update(q + s + q for s in strings for q in "'\"")
+        elif token.type == tokenize.OP and text.removesuffix("=") in OPERATORS:
+            atoms.add(text if text in OPERATORS else text.removesuffix("="))
+        elif token.type == tokenize.NAME and after is not None and after.string == "(":
+            if text[:1].isupper():  # an exception, raised: a tag
+                atoms.add(f"`{text}")
+            elif text.islower() and text not in TYPES and text != "def":
+                atoms.add(text[0].upper() + text[1:])  # a builtin or method: len -> Len
+    nodes = _nodes(unit)
+    types = names & set(TYPES)
+    types.update({"dict"} if any(isinstance(n, ast.Dict | ast.DictComp) for n in nodes) else ())
+    types.update({"list"} if any(isinstance(n, ast.List | ast.ListComp) for n in nodes) else ())
+    types.update({"void"} if "None" in names else ())
+    types.update({"never"} if "raise" in names else ())
+    atoms.update(types)
+    atoms.update({"true", "True"} if "True" in names else set())
+    atoms.update({"false", "False"} if "False" in names else set())
+    atoms.update(q + t + q for t in format_templates(unit) for q in "'\"")
+    body, assigned = _body(unit, nodes)
+    return (
+        "\n".join(
+            [
+                f"root ::= {body}",
+                _LAYOUT,
+                f"atom ::= {_alternatives(atoms)}",
+                # a new local is not on its own right-hand side
+                f"ratom ::= {_alternatives(atoms - {f'${assigned}'})}",
+                f"typename ::= {_alternatives(types or set(TYPES))}",
+            ]
+        )
+        + "\n"
+    )
+
+
+def _alternatives(texts: set[str]) -> str:
+    return " | ".join(json.dumps(text) for text in sorted(texts))
+
+
+def _body(unit: str, nodes: list[ast.AST]) -> tuple[str, str | None]:
+    """The rule of the answer: the definition line, then one assignment line in the
+    declaration rule for a unit that assigns one name, else any lines; and the new local it
+    declares, if any."""
+    function = next((n for n in nodes if isinstance(n, ast.FunctionDef)), None)
+    if unit_kind(unit) not in (STATEMENT, BODY) or function is None or len(function.body) != 1:
+        return r'"f1 :=\n" line+', None
+    (statement,) = function.body
+    if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name):
+        name, declared = statement.target.id, False
+    elif (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+    ):
+        name = statement.targets[0].id
+        given = {argument.arg for argument in function.args.args} | {marked_return(unit)}
+        declared = name not in given
+    else:
+        return r'"f1 :=\n" line+', None
+    if declared:
+        return rf'"f1 :=\n    ${name} " typename " = " rhs "\n"', name
+    return rf'"f1 :=\n    ${name} = " seq "\n"', None
+
+
+def _nodes(unit: str) -> list[ast.AST]:
+    """The unit's syntax nodes; a parameter unit, a signature alone, gets a body to parse."""
+    for source in (unit, unit + "    ...\n"):
+        try:
+            return list(ast.walk(ast.parse(source)))
+        except SyntaxError:
+            continue
+    return []
