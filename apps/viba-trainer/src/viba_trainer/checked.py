@@ -189,23 +189,21 @@ def unit_agrees(unit: str, answer: str) -> bool:
 
 
 def _same_order(python: str, block: str) -> bool:
-    """The placeholders come in the same order (first use) in the Viba as in the Python, unless
-    the Python has a construct that Viba writes the other way round (a comprehension, whose
-    source comes first in ``Map[...]``; a conditional expression, whose condition comes first in
-    ``Match[...]``): ``$v1 + " " + $v2`` is not ``" " + $v1 + $v2``."""
+    """The placeholders come in the same order and number in the Viba as in the Python, unless
+    the Python has a construct that Viba writes otherwise (a comprehension, whose source comes
+    first in ``Map[...]``; a conditional expression, whose condition comes first in
+    ``Match[...]``; ``x += y``, which is ``$x = $x + $y``): ``$v1 + " " + $v2`` is not
+    ``" " + $v1 + $v2``, and ``$v1[$v1[$v2]]`` is not ``v1(v1(v1(v2)))``."""
     try:
         nodes = list(ast.walk(ast.parse(python)))
     except SyntaxError:
         return True
-    if any(isinstance(n, ast.comprehension | ast.IfExp | ast.Lambda) for n in nodes):
+    reordering = ast.comprehension | ast.IfExp | ast.Lambda | ast.AugAssign
+    if any(isinstance(n, reordering) for n in nodes):
         return True
-    python_order = _first_uses(re.findall(r"\b[vfs]\d+\b", python))
-    viba_order = _first_uses(re.findall(r"(?<![\w.])\$?([vfs]\d+)\b", block))
+    python_order = re.findall(r"\b[vfs]\d+\b", python)
+    viba_order = re.findall(r"(?<![\w.])\$?([vfs]\d+)\b", block)
     return python_order == viba_order
-
-
-def _first_uses(names: list[str]) -> list[str]:
-    return list(dict.fromkeys(names))
 
 
 def _declarations_agree(unit: str, block: str) -> bool:

@@ -17,7 +17,7 @@ contain, so the copied atoms cannot be written at all:
 - the types it names (``str``, ``int`` ...; ``dict`` for ``{}``, ``list`` for ``[]``,
   ``void`` for ``None``, ``never`` where it raises), ``_``, and the hints ``# recursive``,
   ``# inline``;
-- brackets balanced on every line, lines indented under the definition line ``f1 :=``;
+- single spaces between atoms, brackets balanced on every line, lines indented under the definition line ``f1 :=``;
 - a statement that assigns one name is one line in Viba's declaration rule, the rule checked
   decoding enforces: ``$v2 T = ...`` for a new local (the model chooses the type ``T``),
   ``$v2 = ...`` for a parameter, the returned local, or an augmented assignment.
@@ -35,20 +35,29 @@ import re
 import tokenize
 
 from viba_trainer.checked import format_templates
-from viba_trainer.units import BODY, STATEMENT, marked_return, unit_kind
+from viba_trainer.units import BODY, PARAMETER, STATEMENT, marked_return, unit_kind, unit_mark
 
 # Viba's own constructs: what a statement, a comprehension, an f-string or a raise becomes.
 CONSTRUCTS = ("Match", "For", "Map", "Filter", "Format", "Raise")
-PUNCTUATION = (":=", "<-", "->", "=", ",", "|", ".", ":")
+PUNCTUATION = (":=", "<-", "->", "=", "|")
 OPERATORS = ("+", "-", "*", "/", "//", "%", "<", ">", "<=", ">=", "==", "!=", "and", "or", "not")
 TYPES = ("str", "int", "float", "bool", "dict", "list", "set")
+LITERAL_TYPES = {"dict", "list", "set"}  # ``dict[]``: a type that is also a value
 HINTS = ("# recursive", "# inline")
 _PLACEHOLDER = re.compile(r"[vfs]\d+")
-_LAYOUT = r'''line ::= ("    " | "        " | "            ") seq "\n"
-seq ::= elem (" "? elem)*
-elem ::= atom | "[" seq? "]" | "(" seq? ")"
-rhs ::= relem (" "? relem)*
-relem ::= ratom | "[" rhs? "]" | "(" rhs? ")"'''
+_LINE = r'''line ::= ("    " | "        " | "            ") items "\n"'''
+
+
+def _expression_rules(prefix: str, atom: str, negative: bool) -> list[str]:
+    """Rules ``{prefix}items``: atoms (``{atom}``) with single spaces between them, a bracket
+    group or an application (``Len[...]``, ``$v1[...]``) as one item, a comma after an item;
+    a unary minus only where the unit has ``-``."""
+    sign = '"-"? ' if negative else ""
+    return [
+        f'{prefix}items ::= {prefix}item (" " {prefix}item)*',
+        f'{prefix}item ::= {sign}{prefix}core ("[" {prefix}items? "]")* ","?',
+        f'{prefix}core ::= {atom} | "(" {prefix}items? ")" | "[" {prefix}items? "]"',
+    ]
 
 
 def unit_grammar(unit: str) -> str | None:
@@ -71,8 +80,10 @@ def unit_grammar(unit: str) -> str | None:
         elif token.type == tokenize.STRING:
             strings = re.findall(r"\bs\d+\b", text)
             atoms.update(q + s + q for s in strings for q in "'\"")
+        elif token.type == tokenize.OP and text in OPERATORS:
+            atoms.add(text)
         elif token.type == tokenize.OP and text.removesuffix("=") in OPERATORS:
-            atoms.add(text if text in OPERATORS else text.removesuffix("="))
+            atoms.add(text.removesuffix("="))  # ``+=`` is written ``$v1 = $v1 + ...``
         elif token.type == tokenize.NAME and after is not None and after.string == "(":
             if text[:1].isupper():  # an exception, raised: a tag
                 atoms.add(f"`{text}")
@@ -89,19 +100,18 @@ def unit_grammar(unit: str) -> str | None:
     atoms.update({"false", "False"} if "False" in names else set())
     atoms.update(q + t + q for t in format_templates(unit) for q in "'\"")
     body, assigned = _body(unit, nodes)
-    return (
-        "\n".join(
-            [
-                f"root ::= {body}",
-                _LAYOUT,
-                f"atom ::= {_alternatives(atoms)}",
-                # a new local is not on its own right-hand side
-                f"ratom ::= {_alternatives(atoms - {f'${assigned}'})}",
-                f"typename ::= {_alternatives(types or set(TYPES))}",
-            ]
-        )
-        + "\n"
-    )
+    negative = "-" in atoms
+    rules = [
+        f"root ::= {body}",
+        _LINE,
+        *_expression_rules("", "atom", negative),
+        # a value: not the new local itself, and no type but a literal's (``dict[]``)
+        *_expression_rules("rhs", "rhsatom", negative),
+        f"atom ::= {_alternatives(atoms)}",
+        f"rhsatom ::= {_alternatives(atoms - {f'${assigned}'} - (types - LITERAL_TYPES))}",
+        f"typename ::= {_alternatives(types or set(TYPES))}",
+    ]
+    return "\n".join(rules) + "\n"
 
 
 def _alternatives(texts: set[str]) -> str:
@@ -109,11 +119,13 @@ def _alternatives(texts: set[str]) -> str:
 
 
 def _body(unit: str, nodes: list[ast.AST]) -> tuple[str, str | None]:
-    """The rule of the answer: the definition line, then one assignment line in the
-    declaration rule for a unit that assigns one name, else any lines; and the new local it
-    declares, if any."""
+    """The rule of the answer after the definition line, and the new local it declares, if any:
+    a parameter's input line, a one-name assignment in the declaration rule, else any lines."""
     function = next((n for n in nodes if isinstance(n, ast.FunctionDef)), None)
-    if unit_kind(unit) not in (STATEMENT, BODY) or function is None or len(function.body) != 1:
+    kind = unit_kind(unit)
+    if function is not None and kind == PARAMETER:
+        return _input_line(unit, function), None
+    if kind not in (STATEMENT, BODY) or function is None or len(function.body) != 1:
         return r'"f1 :=\n" line+', None
     (statement,) = function.body
     if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name):
@@ -129,8 +141,26 @@ def _body(unit: str, nodes: list[ast.AST]) -> tuple[str, str | None]:
     else:
         return r'"f1 :=\n" line+', None
     if declared:
-        return rf'"f1 :=\n    ${name} " typename " = " rhs "\n"', name
-    return rf'"f1 :=\n    ${name} = " seq "\n"', None
+        return rf'"f1 :=\n    ${name} " typename " = " rhsitems "\n"', name
+    return rf'"f1 :=\n    ${name} = " items "\n"', None
+
+
+def _input_line(unit: str, function: ast.FunctionDef) -> str:
+    """``<- $v2 T`` for the unit's parameter: an annotated one with a type (``list[...]``,
+    ``(a, b)``), an unannotated one with a function type ``(r <- a)``, `` = default`` when it has
+    one (the rule checked decoding enforces)."""
+    name = (unit_mark(unit) or "").rsplit(" ", 1)[-1]  # "parameter v2"
+    parameters = function.args.args
+    index = next((i for i, a in enumerate(parameters) if a.arg == name), None)
+    if index is None:
+        return r'"f1 :=\n" line+'
+    annotated = parameters[index].annotation is not None
+    kind = (
+        'typename ("[" items "]")? | "(" items ")"' if annotated else '"(" items " <- " items ")"'
+    )
+    has_default = index >= len(parameters) - len(function.args.defaults)
+    default = ' " = " items' if has_default else ""
+    return rf'"f1 :=\n    <- ${name} " ({kind}){default} "\n"'
 
 
 def _nodes(unit: str) -> list[ast.AST]:
