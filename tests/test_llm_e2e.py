@@ -98,3 +98,21 @@ def test_the_real_model_fills_todo_files(through, request, tmp_path):
     results = handler.run(four_tasks(tmp_path / "ws"))
     assert_filled_by_the_model(results)
     assert handler.usage.calls == 4
+
+
+@pytest.mark.parametrize("through", ["llama_server", "in_process"])
+def test_a_tasks_grammar_constrains_the_real_model(through, request, tmp_path):
+    """The grammar reaches llama.cpp both ways: every answer is one of the grammar's words."""
+    if through == "llama_server":
+        backend = OpenAIBackend(base_url=request.getfixturevalue("llama_server"), model="smollm2")
+    else:
+        backend = LocalBackend("smollm2", n_ctx=2048)
+    handler = TaskHandler(backend, use_cache=False, max_tokens=MAX_TOKENS, timeout_s=60)
+    grammar = 'root ::= "alpha" | "beta"'
+    tasks = [
+        AgentTask(task.workspace, task.instruction, task.todo_files, grammar=grammar)
+        for task in four_tasks(tmp_path / "ws")
+    ]
+    for result in handler.run(tasks):
+        assert result.ok, result.error
+        assert (result.task.workspace / "solution.py").read_text().strip() in ("alpha", "beta")

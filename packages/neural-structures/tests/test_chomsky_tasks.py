@@ -147,21 +147,38 @@ def _text(tokens):
     return "".join(_CF_SYMBOLS[t] for t in tokens)
 
 
-@pytest.mark.parametrize("length", [1, 2, 6, 25])
+@pytest.mark.parametrize("length", [1, 2, 3, 4, 5, 6, 25, 60])
 def test_bracketed_modular_arithmetic_is_the_python_value_mod_5(length):
     from neural_structures.context_free_tasks import ModularArithmeticBrackets
 
-    for inputs, targets in _rows(ModularArithmeticBrackets(), length, batch=32):
+    rows = _rows(ModularArithmeticBrackets(), length, batch=32)
+    for inputs, targets in rows:
         text = _text(inputs)
-        assert len(inputs) == 4 * length - 3 and text.count("(") == length - 1
-        assert _label(targets) == eval(text) % 5
+        assert len(inputs) == length  # the paper's length: tokens
+        assert text.count("(") == text.count(")")
+        assert _label(targets) == eval(text) % 5  # Python reads unary minus as the task does
+    if length >= 25:
+        assert len({_text(inputs) for inputs, _ in rows}) == len(rows)  # random trees
 
 
-@pytest.mark.parametrize("length", [2, 6, 25])
+def test_short_expressions_take_every_form_the_paper_allows():
+    from neural_structures.context_free_tasks import ModularArithmeticBrackets
+
+    shapes = {
+        length: {_text(inputs).translate(str.maketrans("01234", "nnnnn")) for inputs, _ in
+                 _rows(ModularArithmeticBrackets(), length, batch=64)}
+        for length in (1, 2, 3, 4, 5)
+    }  # fmt: skip
+    assert shapes[1] == {"n"} and shapes[2] == {"-n"} and shapes[3] == {"(n)"}
+    assert shapes[4] == {"(-n)"} and shapes[5] == {"(n+n)", "(n-n)", "(n*n)"}
+
+
+@pytest.mark.parametrize("length", [2, 5, 25, 60])
 def test_solve_equation_labels_the_one_solution(length):
     from neural_structures.context_free_tasks import SolveEquation
 
     for inputs, targets in _rows(SolveEquation(), length, batch=32):
         left, right = _text(inputs).split("=")
         solutions = [x for x in range(5) if eval(left.replace("x", str(x))) % 5 == int(right)]
-        assert left.count("x") == 1 and solutions == [_label(targets)]
+        assert len(left) == length and left.count("x") == 1
+        assert solutions == [_label(targets)]

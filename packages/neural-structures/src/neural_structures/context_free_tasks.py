@@ -1,10 +1,12 @@
 """Deterministic context-free tasks of Deletang et al. 2022 over bracketed modular expressions:
 evaluating nested brackets needs a stack.
 
-An expression of ``length`` numbers (0-4) is a random binary tree whose every operation is
-bracketed, ``(a op b)``, with ``+ - *`` modulo 5: ``4 * length - 3`` tokens. Tokens: numbers
-0-4, PLUS 5, MINUS 6, TIMES 7, OPEN 8, CLOSE 9, and for SolveEquation X 10, EQUALS 11.
-Both are scored at the last step (:func:`neural_structures.tasks.classification`).
+As in the paper, ``length`` counts tokens: an expression of ``length`` tokens is a number (0-4)
+for 1, ``-n`` for 2, ``(n)`` for 3, ``(-n)`` for 4, and for 5 or more ``(a op b)`` with ``op``
+one of ``+ - *`` (modulo 5) and ``a``, ``b`` random expressions whose lengths add up to
+``length - 3``. Tokens: numbers 0-4, PLUS 5, MINUS 6 (binary or unary), TIMES 7, OPEN 8,
+CLOSE 9, and for SolveEquation X 10, EQUALS 11. Both tasks are scored at the last step
+(:func:`neural_structures.tasks.classification`).
 """
 
 from __future__ import annotations
@@ -25,44 +27,63 @@ _APPLY = {
 }
 
 
-def random_expression(numbers: int, generator: torch.Generator) -> list[int]:
-    """Tokens of a random fully bracketed expression over ``numbers`` random operands."""
-    if numbers == 1:
-        return [int(torch.randint(MODULUS, (), generator=generator))]
-    left = int(torch.randint(1, numbers, (), generator=generator))
+def random_expression(length: int, generator: torch.Generator) -> list[int]:
+    """Tokens of a random bracketed expression of exactly ``length`` tokens."""
+
+    def number() -> int:
+        return int(torch.randint(MODULUS, (), generator=generator))
+
+    if length == 1:
+        return [number()]
+    if length == 2:
+        return [MINUS, number()]
+    if length <= 4:  # (n), (-n)
+        return [OPEN, *random_expression(length - 2, generator), CLOSE]
+    left = int(torch.randint(1, length - 3, (), generator=generator))
     operator = int(torch.randint(PLUS, TIMES + 1, (), generator=generator))
     return [
         OPEN,
         *random_expression(left, generator),
         operator,
-        *random_expression(numbers - left, generator),
+        *random_expression(length - 3 - left, generator),
         CLOSE,
     ]
 
 
 def evaluate(tokens: list[int], x: int = 0) -> int:
-    """The value modulo 5 of a fully bracketed expression (X stands for ``x``), with a stack."""
-    stack: list[int] = []
-    for token in tokens:
-        if token == CLOSE:
-            right, operator, left = stack.pop(), stack.pop(), stack.pop()
-            stack.append(_APPLY[operator](left, right))
-        elif token != OPEN:
-            stack.append(x if token == X else token)
-    (value,) = stack
+    """The value modulo 5 of an expression of :func:`random_expression` (X stands for ``x``)."""
+    value, end = _operand(tokens, 0, x)
+    if end != len(tokens):
+        raise ValueError(f"tokens left after the expression at {end}")
     return value
+
+
+def _operand(tokens: list[int], start: int, x: int) -> tuple[int, int]:
+    """The value of the operand that starts at ``start``, and where it ends (recursive descent:
+    a number or X, ``-`` operand, ``(`` operand ``)``, ``(`` operand op operand ``)``)."""
+    token = tokens[start]
+    if token == MINUS:
+        value, end = _operand(tokens, start + 1, x)
+        return -value % MODULUS, end
+    if token != OPEN:
+        return (x if token == X else token), start + 1
+    left, end = _operand(tokens, start + 1, x)
+    if tokens[end] == CLOSE:
+        return left, end + 1
+    right, close = _operand(tokens, end + 1, x)
+    return _APPLY[tokens[end]](left, right), close + 1
 
 
 @dataclass(frozen=True)
 class ModularArithmeticBrackets:
-    """A fully bracketed expression of ``length`` numbers -> its value modulo 5."""
+    """A bracketed expression of ``length`` tokens -> its value modulo 5."""
 
     name: ClassVar[str] = "modular_arithmetic_brackets"
     n_inputs: ClassVar[int] = 10
     n_outputs: ClassVar[int] = MODULUS
 
     def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
-        """Random expressions of ``length`` numbers."""
+        """Random expressions of ``length`` tokens."""
         check_length(length)
         rows = [random_expression(length, generator) for _ in range(batch_size)]
         labels = torch.tensor([evaluate(row) for row in rows])
@@ -79,7 +100,8 @@ class SolveEquation:
     n_outputs: ClassVar[int] = MODULUS
 
     def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
-        """Random equations over ``length`` operands, one of them X, with one solution."""
+        """Random equations whose expression has ``length`` tokens, one number of which is
+        the unknown X, with one solution."""
         check_length(length)
         rows, labels = [], []
         while len(rows) < batch_size:
