@@ -60,6 +60,26 @@ def test_run_stops_as_soon_as_every_program_halts(machine, monkeypatch):
     assert bool(state.done.all())
 
 
+def test_a_finished_program_leaves_the_batch_and_its_memory_is_kept(machine, monkeypatch):
+    sizes = []
+    real_step = machine.step
+    monkeypatch.setattr(
+        machine,
+        "step",
+        lambda state, **kw: sizes.append(state.memory.shape[0]) or real_step(state, **kw),
+    )
+    programs = ["(+ 1 2)", "((fn [f] (f (f 3))) (fn [y] (* y 2)))"]
+    with torch.no_grad():
+        batched = machine.run(machine.compile(programs), max_steps=50)
+        batch_sizes = list(sizes)
+        alone = [machine.run(machine.compile([p]), max_steps=50) for p in programs]
+    # (+ 1 2) reduces at the first step and halts at the second; then the other steps alone
+    assert batch_sizes[:2] == [2, 2] and set(batch_sizes[2:]) == {1} and len(batch_sizes) > 3
+    for row, single in enumerate(alone):  # bit for bit what the program gives alone
+        assert torch.equal(batched.memory[row], single.memory[0])
+        assert batched.steps[row] == single.steps[0]
+
+
 def test_mixed_batch_gives_each_program_its_own_result(machine):
     programs = ["(+ 1 2)", "((fn [x] '(x x)) true)", "(car '(7 8))", "(fn [x] x)"]
     assert texts(machine, programs) == ["3", "'(true true)", "7", "(fn [x] x)"]

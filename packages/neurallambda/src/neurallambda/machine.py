@@ -29,7 +29,7 @@ simulation of :func:`neurallambda.reference.step`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 import torch.nn.functional as F
@@ -114,6 +114,25 @@ class MachineState:
     def done(self) -> Tensor:
         """(B,) bool: halted or failed."""
         return (self.halted > 0.5) | (self.failed > 0.5)
+
+    def rows(self, index: Tensor) -> MachineState:
+        """The programs at ``index`` (a 1-D long tensor), as a batch of their own."""
+        return MachineState(*(field[index] for field in _fields_of(self)))
+
+    def with_rows(self, index: Tensor, rows: MachineState) -> MachineState:
+        """This batch with the programs at ``index`` replaced by ``rows`` (out of place, so
+        gradients flow through both)."""
+        return MachineState(
+            *(
+                field.index_copy(0, index, new)
+                for field, new in zip(_fields_of(self), _fields_of(rows), strict=True)
+            )
+        )
+
+
+def _fields_of(state: MachineState) -> tuple[Tensor, ...]:
+    """The state's fields in order, not copied (``dataclasses.astuple`` deep-copies)."""
+    return tuple(getattr(state, f.name) for f in fields(state))
 
 
 @dataclass(frozen=True)
@@ -331,7 +350,7 @@ class ReductionMachine(nn.Module):
         program still running (``neurallambda run --trace`` prints the memory there).
         """
         for _ in range(max_steps):
-            state = self.step(state)
+            state = self._step_running(state)
             if bool(state.done.all()):
                 return state
             if on_step is not None:
@@ -341,6 +360,17 @@ class ReductionMachine(nn.Module):
     def evaluate(self, programs: Sequence[str | Term], max_steps: int = 100) -> list[Outcome]:
         """Compile, run and read back in one call."""
         return self.read_back(self.run(self.compile(programs), max_steps), max_steps)
+
+    def _step_running(self, state: MachineState) -> MachineState:
+        """One step of the programs still running. Without gradients the finished ones are left
+        out of the step (their memory would not change: stepping them only costs time, and a
+        batch then runs as fast as its programs run alone); with gradients every program steps,
+        so that a softly halted one keeps its share of the last reduction."""
+        running = ~state.done
+        if torch.is_grad_enabled() or bool(running.all()) or not bool(running.any()):
+            return self.step(state)
+        index = running.nonzero().squeeze(1)
+        return state.with_rows(index, self.step(state.rows(index)))
 
     def step(self, state: MachineState, *, reduce: bool = True) -> MachineState:
         """One normal-order reduction step for every program in the batch.
