@@ -85,13 +85,15 @@ def llama_server(tmp_path):
         log.close()
 
 
-@pytest.mark.parametrize("through", ["llama_server", "in_process"])
-def test_the_real_model_fills_todo_files(through, request, tmp_path):
-    """Through the real llama.cpp OpenAI-compatible server, and in process."""
-    if through == "llama_server":
-        backend = OpenAIBackend(base_url=request.getfixturevalue("llama_server"), model="smollm2")
-    else:
-        backend = LocalBackend("smollm2", n_ctx=2048)
+@pytest.fixture(params=["llama_server", "in_process"])
+def backend(request):
+    """The real model through llama.cpp's OpenAI-compatible server, and in process."""
+    if request.param == "llama_server":
+        return OpenAIBackend(base_url=request.getfixturevalue("llama_server"), model="smollm2")
+    return LocalBackend("smollm2", n_ctx=2048)
+
+
+def test_the_real_model_fills_todo_files(backend, tmp_path):
     handler = TaskHandler(
         backend, concurrency=4, use_cache=False, max_tokens=MAX_TOKENS, timeout_s=60, max_retries=1
     )
@@ -100,13 +102,8 @@ def test_the_real_model_fills_todo_files(through, request, tmp_path):
     assert handler.usage.calls == 4
 
 
-@pytest.mark.parametrize("through", ["llama_server", "in_process"])
-def test_a_tasks_grammar_constrains_the_real_model(through, request, tmp_path):
+def test_a_tasks_grammar_constrains_the_real_model(backend, tmp_path):
     """The grammar reaches llama.cpp both ways: every answer is one of the grammar's words."""
-    if through == "llama_server":
-        backend = OpenAIBackend(base_url=request.getfixturevalue("llama_server"), model="smollm2")
-    else:
-        backend = LocalBackend("smollm2", n_ctx=2048)
     handler = TaskHandler(backend, use_cache=False, max_tokens=MAX_TOKENS, timeout_s=60)
     grammar = 'root ::= "alpha" | "beta"'
     tasks = [
