@@ -13,10 +13,13 @@ unit itself, without any reference:
 - a parameter's answer must be one input, ``<- $v2 T``, for that parameter, naming the types of
   its annotation (``list[$elem str]`` for ``list[str]``, a function type for none) and its
   default value;
-- a statement's block must use exactly the placeholders (``$v1``, ``f2``, ``s1``), numbers and
-  operators of its Python statement: a block that copied its example's variable, constant,
-  string or condition, or dropped one, disagrees; and it must declare a new local with its type
-  (``$v2 str = ...``) but not the returned one (``$v3 = ...``).
+- a statement's block must use exactly the placeholders (``$v1``, ``f2``, ``s1``), numbers,
+  operators and called builtins (``len(`` -> ``Len[``, ``raise`` -> ``Raise[``) of its Python
+  statement, the placeholders in the same order and number (where Viba does not reorder them:
+  comprehensions, conditional expressions, ``x += y``): a block that copied its example's
+  variable, constant, string, call or condition, dropped one or swapped two, disagrees; and it
+  must declare a new local with its type (``$v2 str = ...``) but not the returned one
+  (``$v3 = ...``).
 
 A unit whose answer fails is translated again with other prompt settings (other examples in the
 prompt, a task line that asks to keep the input's names and numbers:
@@ -363,13 +366,13 @@ def _calls_builtin(name: str, after: tokenize.TokenInfo | None) -> bool:
         and after.string == "("
         and name.islower()
         and not keyword.iskeyword(name)
-        and name not in _TYPE_NAMES
+        and name not in TYPE_NAMES
     )
 
 
-_TYPE_NAMES = {"str", "int", "float", "bool", "dict", "list", "set", "tuple"}
-# Viba's own constructs: what a Python statement, comprehension or f-string becomes.
-_CONSTRUCTS = {"Match", "For", "Map", "Filter", "Format"}
+TYPE_NAMES = ("str", "int", "float", "bool", "dict", "list", "set", "tuple")
+# Viba's own constructs: what a Python statement, comprehension or f-string becomes (no call).
+CONSTRUCTS = ("Match", "For", "Map", "Filter", "Format")
 
 
 def format_templates(source: str) -> set[str]:
@@ -418,7 +421,7 @@ def _viba_atoms(block: str) -> set[str] | None:
         elif (
             token.kind is Kind.NAME
             and token.text[:1].isupper()
-            and token.text not in _CONSTRUCTS
+            and token.text not in CONSTRUCTS
             and after is not None
             and after.text == "["
         ):

@@ -9,18 +9,22 @@ decoding gives the same answer again to the same prompt. :func:`unit_grammar` wr
 contain, so the copied atoms cannot be written at all:
 
 - the unit's placeholders (``$v1``, ``f1`` and ``$f1``, strings ``"s1"`` / ``'s1'``), its
-  numbers and its operators, plus Viba's punctuation (``:=``, ``<-``, ``->``, ``=``, ``,``,
-  ``|``, ``.``, ``:``) and ``$elem``;
+  numbers and its operators, plus Viba's punctuation (``:=``, ``<-``, ``->``, ``=``, ``|``, a
+  comma after an item) and ``$elem``;
 - Viba's constructs (``Match``, ``For``, ``Map``, ``Filter``, ``Format``, ``Raise``), the
   builtins the unit calls, capitalized (``len`` -> ``Len``), and its exception names as tags
   (`` `IndexError ``);
 - the types it names (``str``, ``int`` ...; ``dict`` for ``{}``, ``list`` for ``[]``,
   ``void`` for ``None``, ``never`` where it raises), ``_``, and the hints ``# recursive``,
   ``# inline``;
-- single spaces between atoms, brackets balanced on every line, lines indented under the definition line ``f1 :=``;
+- single spaces between atoms, brackets balanced on every line, lines indented under the
+  definition line ``f1 :=``;
 - a statement that assigns one name is one line in Viba's declaration rule, the rule checked
-  decoding enforces: ``$v2 T = ...`` for a new local (the model chooses the type ``T``),
-  ``$v2 = ...`` for a parameter, the returned local, or an augmented assignment.
+  decoding enforces: ``$v2 T = ...`` for a new local (the model chooses the type ``T``; the
+  value holds neither ``$v2`` nor a type but a literal's, ``dict[]``), ``$v2 = ...`` for a
+  parameter, the returned local, or an augmented assignment;
+- a parameter unit is its input line, ``<- $v2 T`` (a function type ``(r <- a)`` for an
+  unannotated parameter), with `` = default`` when it has one.
 
 Every atom that checked decoding requires is allowed (it requires the unit's own), so the grammar
 never rules out an answer the checks would accept; it rules out most that they would reject.
@@ -34,14 +38,12 @@ import json
 import re
 import tokenize
 
-from viba_trainer.checked import format_templates
+from viba_trainer.checked import CONSTRUCTS, TYPE_NAMES, format_templates
 from viba_trainer.units import BODY, PARAMETER, STATEMENT, marked_return, unit_kind, unit_mark
 
-# Viba's own constructs: what a statement, a comprehension, an f-string or a raise becomes.
-CONSTRUCTS = ("Match", "For", "Map", "Filter", "Format", "Raise")
 PUNCTUATION = (":=", "<-", "->", "=", "|")
 OPERATORS = ("+", "-", "*", "/", "//", "%", "<", ">", "<=", ">=", "==", "!=", "and", "or", "not")
-TYPES = ("str", "int", "float", "bool", "dict", "list", "set")
+TYPES = tuple(name for name in TYPE_NAMES if name != "tuple")  # a tuple is written (a, b)
 LITERAL_TYPES = {"dict", "list", "set"}  # ``dict[]``: a type that is also a value
 HINTS = ("# recursive", "# inline")
 _PLACEHOLDER = re.compile(r"[vfs]\d+")
@@ -70,7 +72,7 @@ def unit_grammar(unit: str) -> str | None:
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
     names = {t.string for t in tokens if t.type == tokenize.NAME}
-    atoms = {"$elem", "_", *PUNCTUATION, *HINTS, *CONSTRUCTS}
+    atoms = {"$elem", "_", *PUNCTUATION, *HINTS, *CONSTRUCTS, "Raise"}
     for token, after in zip(tokens, [*tokens[1:], None], strict=True):
         text = token.string
         if token.type == tokenize.NAME and _PLACEHOLDER.fullmatch(text) and text[0] != "s":
