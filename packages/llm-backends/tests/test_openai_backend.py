@@ -202,3 +202,16 @@ def test_a_tasks_grammar_reaches_the_server_and_none_is_sent_without_one(make_wo
     assert result.ok, result.error
     constrained, plain = server.requests
     assert constrained["grammar"] == grammar and "grammar" not in plain
+
+
+def test_a_server_that_refuses_the_grammar_is_asked_again_without_it(make_workspace):
+    def task():
+        workspace = make_workspace({"f.py": "TODO"})
+        return AgentTask(workspace, "fill f.py", (Path("f.py"),), grammar='root ::= "x"')
+
+    with LoopbackChatServer(script=[(400, None)], reply=lambda body: "x") as server:
+        handler = handler_for(server)
+        first, second = handler.run([task()]), handler.run([task()])
+    assert first[0].ok and second[0].ok, (first[0].error, second[0].error)
+    refused, again, later = server.requests
+    assert "grammar" in refused and "grammar" not in again and "grammar" not in later

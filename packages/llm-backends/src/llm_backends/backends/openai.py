@@ -68,6 +68,10 @@ class OpenAIBackend:
     the server is on loopback) and ``$LLM_MODEL`` (else ``gpt-4o-mini``). Prices in USD per
     million tokens (``$LLM_PRICE_PROMPT_PER_MTOK``, ``$LLM_PRICE_COMPLETION_PER_MTOK``) give
     ``cost_usd``. The SDK's own retries are off: TaskHandler retries with its policy.
+
+    A request's GBNF ``grammar`` is sent in the body, as llama.cpp's server reads it; a server
+    that refuses it (HTTP 400, as the OpenAI API does for a field it does not know) is asked
+    again without it, and is no longer sent one.
     """
 
     name = "openai"
@@ -95,6 +99,7 @@ class OpenAIBackend:
         self.completion_price = _price(completion_price_per_mtok, "LLM_PRICE_COMPLETION_PER_MTOK")
         self._client: openai.AsyncOpenAI | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
+        self.takes_grammar = True  # until the server refuses one
 
     @property
     def cache_identity(self) -> str:
@@ -123,16 +128,15 @@ class OpenAIBackend:
         """One chat completion; HTTP failures become the matching domain errors."""
         import openai
 
+        grammar = request.grammar if self.takes_grammar else None
         try:
-            answer = await self._get_client().chat.completions.create(
-                model=request.model,
-                messages=[{"role": m.role, "content": m.content} for m in request.messages],
-                max_tokens=request.max_tokens,
-                temperature=request.temperature,
-                **({"stop": list(request.stop)} if request.stop else {}),
-                # llama.cpp's server (and vLLM's) read a GBNF grammar from the request body
-                **({"extra_body": {"grammar": request.grammar}} if request.grammar else {}),
-            )
+            try:
+                answer = await self._create(request, grammar)
+            except openai.BadRequestError:
+                if grammar is None:
+                    raise
+                answer = await self._create(request, None)
+                self.takes_grammar = False  # the grammar was what it refused
         except openai.APITimeoutError as exc:
             raise CallTimeoutError(f"{self.base_url} timed out") from exc
         except openai.APIConnectionError as exc:
@@ -159,6 +163,18 @@ class OpenAIBackend:
         completion = usage.completion_tokens if usage else 0
         cost = (prompt * self.prompt_price + completion * self.completion_price) / 1e6
         return ChatResponse(content or "", prompt, completion, cost, answer.model or request.model)
+
+    async def _create(
+        self, request: ChatRequest, grammar: str | None
+    ) -> openai.types.chat.ChatCompletion:
+        return await self._get_client().chat.completions.create(
+            model=request.model,
+            messages=[{"role": m.role, "content": m.content} for m in request.messages],
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            **({"stop": list(request.stop)} if request.stop else {}),
+            **({"extra_body": {"grammar": grammar}} if grammar else {}),
+        )
 
 
 def _price(value: float | None, env: str) -> float:
