@@ -63,7 +63,7 @@ from viba_trainer.viba.tokenizer import Kind
 from viba_trainer.viba.tokenizer import tokenize as viba_tokens
 
 Setting = TypeVar("Setting")
-_PLACEHOLDER = re.compile(r"^[fvs]\d+$")
+PLACEHOLDER = re.compile(r"^[fvs]\d+$")  # f1 a function, v1 a value, s1 a string
 
 
 def checked_answers(
@@ -236,7 +236,7 @@ def _alone(unit: str, answer: str) -> str:
     if kind is None:
         return join_units([unit], [answer])
     placeholders = {atom.lstrip("$") for atom in _python_atoms(unit) or ()}
-    names = sorted(n for n in placeholders if _PLACEHOLDER.match(n) and n[0] in "fv")
+    names = sorted(n for n in placeholders if PLACEHOLDER.match(n) and n[0] in "fv")
     header = "f :=\n    void\n" + "".join(f"    <- ${name} _\n" for name in names)
     return header + textwrap.indent(statement_block(answer), "    ")
 
@@ -330,7 +330,7 @@ def _parameter_agrees(unit: str, block: str) -> bool:
     return _python_atoms(ast.unparse(default)) == _viba_atoms(declared.split("=", 1)[-1])
 
 
-_OPERATORS = {"+", "-", "*", "/", "//", "%", "<", ">", "<=", ">=", "==", "!=", "and", "or", "not"}
+OPERATORS = {"+", "-", "*", "/", "//", "%", "<", ">", "<=", ">=", "==", "!=", "and", "or", "not"}
 
 
 def _python_atoms(source: str) -> set[str] | None:
@@ -344,15 +344,15 @@ def _python_atoms(source: str) -> set[str] | None:
         return None
     for token, after in itertools.pairwise([*tokens, None]):
         text = token.string
-        if token.type == tokenize.NAME and _PLACEHOLDER.match(text):
+        if token.type == tokenize.NAME and PLACEHOLDER.match(text):
             called = after is not None and after.string == "("
             atoms.add(text if text[0] == "f" and called else _placeholder(text))
         elif token.type == tokenize.NUMBER:
             atoms.add(_number(text))
         elif token.type == tokenize.STRING:
-            atoms.update(_placeholder(w) for w in re.findall(r"\w+", text) if _PLACEHOLDER.match(w))
-        elif text in _OPERATORS or (text.endswith("=") and text[:-1] in _OPERATORS - {"<", ">"}):
-            atoms.add(f"op {text.removesuffix('=') if text not in _OPERATORS else text}")
+            atoms.update(_placeholder(w) for w in re.findall(r"\w+", text) if PLACEHOLDER.match(w))
+        elif text in OPERATORS or (text.endswith("=") and text[:-1] in OPERATORS - {"<", ">"}):
+            atoms.add(f"op {text.removesuffix('=') if text not in OPERATORS else text}")
         elif token.type == tokenize.NAME and (text == "raise" or _calls_builtin(text, after)):
             atoms.add(f"call {text[0].upper()}{text[1:]}")
     return atoms | {f"fmt {template}" for template in format_templates(source)}
@@ -406,17 +406,17 @@ def _viba_atoms(block: str) -> set[str] | None:
     atoms: set[str] = set()
     for token, after in itertools.pairwise([*tokens, None]):
         name = token.text.lstrip("$")
-        if token.kind in (Kind.NAME, Kind.VAR) and _PLACEHOLDER.match(name):
+        if token.kind in (Kind.NAME, Kind.VAR) and PLACEHOLDER.match(name):
             atoms.add(token.text)
         elif token.kind in (Kind.INT, Kind.FLOAT):
             atoms.add(_number(token.text))
         elif token.kind is Kind.STRING:
             atoms.update(
-                _placeholder(w) for w in re.findall(r"\w+", token.text) if _PLACEHOLDER.match(w)
+                _placeholder(w) for w in re.findall(r"\w+", token.text) if PLACEHOLDER.match(w)
             )
             if "{" in token.text:  # a Format template
                 atoms.add("fmt " + token.text[1:-1])
-        elif token.text in _OPERATORS and token.kind in (Kind.OP, Kind.NAME):
+        elif token.text in OPERATORS and token.kind in (Kind.OP, Kind.NAME):
             atoms.add(f"op {token.text}")
         elif (
             token.kind is Kind.NAME

@@ -38,15 +38,19 @@ import json
 import re
 import tokenize
 
-from viba_trainer.checked import CONSTRUCTS, TYPE_NAMES, format_templates
+from viba_trainer.checked import (
+    CONSTRUCTS,
+    OPERATORS,
+    PLACEHOLDER,
+    TYPE_NAMES,
+    format_templates,
+)
 from viba_trainer.units import BODY, PARAMETER, STATEMENT, marked_return, unit_kind, unit_mark
 
 PUNCTUATION = (":=", "<-", "->", "=", "|")
-OPERATORS = ("+", "-", "*", "/", "//", "%", "<", ">", "<=", ">=", "==", "!=", "and", "or", "not")
 TYPES = tuple(name for name in TYPE_NAMES if name != "tuple")  # a tuple is written (a, b)
 LITERAL_TYPES = {"dict", "list", "set"}  # ``dict[]``: a type that is also a value
 HINTS = ("# recursive", "# inline")
-_PLACEHOLDER = re.compile(r"[vfs]\d+")
 _LINE = r'''line ::= ("    " | "        " | "            ") items "\n"'''
 
 
@@ -75,7 +79,7 @@ def unit_grammar(unit: str) -> str | None:
     atoms = {"$elem", "_", *PUNCTUATION, *HINTS, *CONSTRUCTS, "Raise"}
     for token, after in zip(tokens, [*tokens[1:], None], strict=True):
         text = token.string
-        if token.type == tokenize.NAME and _PLACEHOLDER.fullmatch(text) and text[0] != "s":
+        if token.type == tokenize.NAME and PLACEHOLDER.match(text) and text[0] != "s":
             atoms.update({f"${text}", text} if text[0] == "f" else {f"${text}"})
         elif token.type == tokenize.NUMBER or (token.type == tokenize.NAME and text in OPERATORS):
             atoms.add(text)  # a number, or ``and`` / ``or`` / ``not``
