@@ -162,14 +162,37 @@ def test_state_dict_round_trip_keeps_the_codebook(machine):
     assert torch.equal(fresh.codebook.space.vectors, machine.codebook.space.vectors)
 
 
-def test_agrees_with_reference_on_longer_random_reductions():
+@pytest.mark.parametrize("value_decoding", ["sharp", "linear"])
+def test_agrees_with_reference_on_longer_random_reductions(value_decoding):
     cells, max_steps = 48, 40
     candidates = random_terms(400, max_cells=cells, seed=11, depth=5)
     pairs = list(
         reductions(candidates, max_steps, max_cells=cells, int_range=CONFIG.int_range, min_steps=4)
     )
     assert len(pairs) >= 24
-    machine = ReductionMachine(MachineConfig(cells=cells, vec_size=256, int_range=(-32, 32)))
+    config = MachineConfig(
+        cells=cells, vec_size=256, int_range=(-32, 32), value_decoding=value_decoding
+    )
     with torch.no_grad():
-        outcomes = machine.evaluate([term for term, _ in pairs], max_steps)
+        outcomes = ReductionMachine(config).evaluate([term for term, _ in pairs], max_steps)
     assert [(o.term, o.steps) for o in outcomes] == [(r.term, r.steps) for _, r in pairs]
+
+
+def test_linear_value_decoding_reads_a_superposition_back_as_its_distribution():
+    machine = ReductionMachine(MachineConfig(cells=8, value_decoding="linear"))
+    book = machine.codebook.groups(machine.compile(["1"]).memory).ints
+    distribution = torch.zeros(book.shape[0])
+    distribution[[120, 130, 140]] = torch.tensor([0.2, 0.5, 0.3])
+    read = machine.decode_values(distribution @ book, book)
+    assert torch.allclose(read, distribution, atol=1e-4)
+    sharp = ReductionMachine(MachineConfig(cells=8)).decode_values
+    assert sharp(distribution @ book, book)[130] > 0.99  # the default rounds it
+
+
+def test_an_unknown_value_decoding_is_refused():
+    from neurallambda.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="value_decoding must be one of sharp, linear"):
+        ReductionMachine(MachineConfig(cells=8, value_decoding="soft"))
+    with pytest.raises(ConfigurationError, match="needs vec_size >= the 257 integers"):
+        ReductionMachine(MachineConfig(cells=8, vec_size=256, value_decoding="linear"))

@@ -15,6 +15,7 @@ from neurallambda.errors import NeurallambdaError, ProgramTooLargeError
 from neurallambda.learn import learn
 from neurallambda.machine import (
     MAX_CELLS,
+    VALUE_DECODINGS,
     MachineConfig,
     MachineState,
     ReductionMachine,
@@ -118,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
             help="inverse temperature of the decoding's gradient, or 'none' for the plain "
             "softmax (default 5; values are unchanged, only gradients use it)",
         )
+        sub.add_argument(
+            "--value-decoding",
+            choices=VALUE_DECODINGS,
+            default="sharp",
+            help="how a redex reads integers and booleans: 'sharp' (default) rounds a "
+            "superposition to its largest member, 'linear' reads it as the distribution it "
+            "holds (for learning; both are exact on clean memory)",
+        )
     run.add_argument("--trace", action="store_true", help="print the memory after each step")
     learn = commands.add_parser(
         "learn",
@@ -139,7 +148,8 @@ def _parser() -> argparse.ArgumentParser:
         "--budget",
         type=integer_at_least(1, 10_000),
         default=60,
-        help="machine evaluations (optimizer steps) per task (default 60)",
+        help="candidate programs run per task (default 60): an optimizer step runs one "
+        "superposed program per combination of the ?term holes' candidates",
     )
     learn.add_argument(
         "--seed", type=integer_at_least(0, MAX_SEED), default=0, help="seed (default 0)"
@@ -166,6 +176,7 @@ def _config(args: argparse.Namespace) -> MachineConfig:
         int_range=tuple(args.int_range),
         sharpness=args.sharpness,
         gradient_sharpness=args.gradient_sharpness,
+        value_decoding=args.value_decoding,
     )
 
 
@@ -197,10 +208,10 @@ def _learn(args: argparse.Namespace) -> int:
     tasks = [task for task in suite() if args.task in ("all", task.name)]
     solved = 0
     for task in tasks:
-        found = learn(task, steps=args.budget, seed=args.seed)
+        found = learn(task, budget=args.budget, seed=args.seed)
         solved += found.solved
         verdict = "verified on held-out examples" if found.solved else "NOT solved"
-        print(f"{task.name}: {found.program}  ({verdict}, {found.evaluations} evaluations)")
+        print(f"{task.name}: {found.program}  ({verdict}, {found.evaluations} programs run)")
     if len(tasks) > 1:
         print(f"solved {solved} of {len(tasks)}")
     return 0 if solved == len(tasks) else 1

@@ -3,13 +3,22 @@
 A sketch is a program with holes: ``?int`` (an integer constant from ``INT_CANDIDATES``),
 ``?op`` (one of ``OP_CANDIDATES``) and ``?term{a|b|c}`` (one of several terms, of any shapes).
 Each hole holds logits. An ``?int`` or ``?op`` cell in memory holds the softmax mixture of its
-candidates' codebook vectors, so the machine runs every example on a superposition of programs
-at once (integers flow through arithmetic as distributions); the candidates of ``?term`` holes,
-which cannot share a cell, run side by side in the batch, weighted by their softmax. The loss
-is the cross-entropy of each example's decoded result against its expected output; Adam moves
-the logits. After each step the most likely program is read off (the argmax of every hole) and
-checked on the training examples with the reference interpreter; a program that passes them is
-verified on the held-out ones.
+candidates' codebook vectors, and the machine reads values linearly
+(``MachineConfig.value_decoding="linear"``), so one run carries every example through a
+superposition of all the fillings at once: integers flow through arithmetic as distributions,
+a comparison gives the probability that it holds. The candidates of ``?term`` holes, which
+cannot share a cell, run side by side in the batch, weighted by their softmax. The loss is
+the negative log-probability of the training outputs under the holes' distributions, whose
+gradient at the uniform start already ranks every filling of a hole by how well it explains
+the examples; Adam moves the logits. After each step the most likely program is read off (the
+argmax of every hole) and checked on the training examples with the reference interpreter; a
+program that passes them is verified on the held-out ones.
+
+Where the relaxation is loose: a value used twice (``(* x x)`` of a superposed ``x``) is
+treated as two independent draws, and an ``if`` whose condition is uncertain keeps both
+branches with fractional weights, which reads back as a mixture only when each branch is a
+single value (``(if (< x ?int) ?int x)`` learns, ``(if (< x ?int) (* x ?int) (+ x ?int))``
+does not).
 """
 
 from __future__ import annotations
@@ -82,7 +91,7 @@ class Learned:
 
     program: str
     solved: bool
-    evaluations: int  # machine runs over the training batch (one per optimizer step)
+    evaluations: int  # candidate programs run on the training examples
 
 
 def reference_output(program: str, argument: str) -> int | bool | None:
@@ -102,95 +111,123 @@ def passes(program: str, examples: Sequence[Example]) -> bool:
     )
 
 
+class Superposition:
+    """A sketch compiled once for the machine: the training examples of every combination of
+    the enumerated holes (``?op``, ``?term``) in one batch, each ``?int`` hole a free name whose
+    cells :meth:`log_likelihood` fills with the mixture of its candidates."""
+
+    def __init__(self, sketch: Sketch, max_reduction: int = 60) -> None:
+        self.sketch = sketch
+        self.holes = holes = sketch.holes
+        if not holes:
+            raise NeurallambdaError(f"sketch {sketch.name!r} has no hole")
+        self.max_reduction = max_reduction
+        self.superposed = [k for k, hole in enumerate(holes) if hole.kind != "term"]
+        self.enumerated = [k for k, hole in enumerate(holes) if hole.kind == "term"]
+        self.combos = list(
+            itertools.product(*(range(len(holes[k].candidates)) for k in self.enumerated))
+        )
+        named = [f"hole{k}" for k in range(len(holes))]  # free names mark the superposed holes
+        first = [hole.candidates[0] for hole in holes]
+        cells = max(cells_needed([self._text(c, first)], max_reduction) for c in self.combos)
+        self.machine = ReductionMachine(
+            MachineConfig(cells=cells + 16, gradient_sharpness=None, value_decoding="linear")
+        )
+        self.start = self.machine.compile(
+            [f"({self._text(c, named)} {x})" for c in self.combos for x, _ in sketch.train]
+        )
+        self.groups = self.machine.codebook.groups(self.start.memory)
+        decoded = self.machine.decode(self.start)
+        self.where = {k: _hole_cells(decoded, f"hole{k}") for k in self.superposed}
+        lo = self.machine.config.int_range[0]
+        self.books = {  # per kind of superposed hole: its tag and its candidates' vectors
+            "int": (TAG["Int"], self.groups.ints[[value - lo for value in INT_CANDIDATES]]),
+            "op": (TAG["Prim"], self.groups.prims[[PRIM[op] for op in OP_CANDIDATES]]),
+        }
+        self.targets = [_target_index(self.machine, y) for _, y in sketch.train]
+
+    def _text(self, combo: Sequence[int], others: Sequence[int | str]) -> str:
+        choices = list(others)
+        for k, choice in zip(self.enumerated, combo, strict=True):
+            choices[k] = self.holes[k].candidates[choice]
+        return self.sketch.fill(choices)
+
+    @property
+    def programs(self) -> int:
+        """Candidate programs one machine run evaluates (the enumerated combinations)."""
+        return len(self.combos)
+
+    def log_likelihood(self, logits: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Mean log-probability of the training outputs when each hole is drawn from the
+        softmax of its logits: one machine run over the batch."""
+        memory = self.start.memory.clone()
+        for k in self.superposed:
+            tag, book = self.books[self.holes[k].kind]
+            mixture = torch.softmax(logits[k], 0) @ book
+            for b, address in self.where[k]:
+                memory[b, address, 0] = self.groups.tags[tag]
+                memory[b, address, 1] = mixture
+        final = self.machine.run(self.machine.initial_state(memory), self.max_reduction)
+        result = final.memory[:, 0, 1].reshape(len(self.combos), len(self.targets), -1)
+        chance = torch.ones(len(self.combos))
+        for j, k in enumerate(self.enumerated):
+            probabilities = torch.softmax(logits[k], 0)
+            chance = chance * torch.stack([probabilities[combo[j]] for combo in self.combos])
+        outputs = []
+        for e, (group, index) in enumerate(self.targets):
+            given = self.machine.decode_values(result[:, e], getattr(self.groups, group))
+            outputs.append((chance * given[:, index]).sum())  # P(output) over the combinations
+        return torch.log(torch.stack(outputs).clamp_min(1e-6)).mean()
+
+
 def learn(
     sketch: Sketch,
     *,
-    steps: int = 60,
-    lr: float = 0.1,
+    budget: int = 60,
+    lr: float = 0.3,
     seed: int = 0,
     max_reduction: int = 60,
-    sharpness: float = 30.0,
-    restart_every: int = 10,
+    restart_every: int = 20,
 ) -> Learned:
     """Fit the holes of ``sketch`` to its training examples by gradient descent (see module).
 
-    ``steps`` machine runs at most; every ``restart_every`` steps without a solution the logits
-    start again from a new random draw (gradient descent from several starts, one budget).
-    ``sharpness`` is the machine's decoding sharpness while learning: softer than the default
-    100, so that a superposed hole still decodes as a distribution. Every combination of
-    ``?term`` candidates runs in the batch; the loss is their expected loss under the terms'
-    softmax, so the choice between differently shaped terms gets a gradient too.
+    ``budget`` counts candidate programs run, as :func:`random_search` does: one optimizer
+    step runs every combination of the enumerated holes (``?op``, ``?term``) on the machine
+    and costs that many. The first start is the uniform distribution over every hole's
+    candidates; every ``restart_every`` steps without a solution the logits start again from a
+    random draw (gradient descent from several starts, one budget).
     """
-    holes = sketch.holes
-    if not holes:
-        raise NeurallambdaError(f"sketch {sketch.name!r} has no hole")
-    superposed = [k for k, hole in enumerate(holes) if hole.kind != "term"]
-    terms = [k for k, hole in enumerate(holes) if hole.kind == "term"]
-    combos = list(itertools.product(*(range(len(holes[k].candidates)) for k in terms)))
-
-    def text(combo: Sequence[int], others: Sequence[str]) -> str:
-        choices: list[int | str] = list(others)
-        for k, choice in zip(terms, combo, strict=True):
-            choices[k] = holes[k].candidates[choice]
-        return sketch.fill(choices)
-
-    named = [f"hole{k}" for k in range(len(holes))]  # free names mark the superposed holes
-    programs = [f"({text(combo, named)} {x})" for combo in combos for x, _ in sketch.train]
-    first = [hole.candidates[0] for hole in holes]
-    cells = max(cells_needed([text(combo, first)], max_reduction) for combo in combos)
-    machine = ReductionMachine(MachineConfig(cells=cells + 16, sharpness=sharpness))
-    start = machine.compile(programs)
-    groups = machine.codebook.groups(start.memory)
-    decoded = machine.decode(start)
-    where = {k: _hole_cells(decoded, f"hole{k}") for k in superposed}
-    lo = machine.config.int_range[0]
-    books = {
-        "int": groups.ints[[value - lo for value in INT_CANDIDATES]],
-        "op": groups.prims[[PRIM[op] for op in OP_CANDIDATES]],
-    }
-    tags = {"int": groups.tags[TAG["Int"]], "op": groups.tags[TAG["Prim"]]}
+    problem = Superposition(sketch, max_reduction)
+    holes = problem.holes
     generator = torch.Generator().manual_seed(seed)
-    targets = [_target_index(machine, y) for _, y in sketch.train] * len(combos)
-    logits: list[torch.Tensor] = []
-    optimizer = None
-    for evaluation in range(1, steps + 1):
-        if (evaluation - 1) % restart_every == 0:
+    logits = [torch.zeros(len(hole.candidates), requires_grad=True) for hole in holes]
+    optimizer = torch.optim.Adam(logits, lr=lr)
+    steps = budget // problem.programs
+    program = sketch.fill(_argmax(holes, logits))
+    for step in range(steps):
+        if step and step % restart_every == 0:
             logits = [
                 torch.randn(len(hole.candidates), generator=generator).requires_grad_()
                 for hole in holes
             ]
             optimizer = torch.optim.Adam(logits, lr=lr)
-        else:
-            program = sketch.fill(_argmax(holes, logits))
-            if passes(program, sketch.train):
-                return Learned(program, passes(program, sketch.held_out), evaluation - 1)
-        memory = start.memory.clone()
-        for k in superposed:
-            mixture = torch.softmax(logits[k], 0) @ books[holes[k].kind]
-            for b, address in where[k]:
-                memory[b, address, 0] = tags[holes[k].kind]
-                memory[b, address, 1] = mixture
-        final = machine.run(machine.initial_state(memory), max_reduction)
-        losses = _readout_losses(final.memory, groups, targets).reshape(len(combos), -1)
-        chance = torch.ones(len(combos))
-        for j, k in enumerate(terms):
-            probabilities = torch.softmax(logits[k], 0)
-            chance = chance * torch.stack([probabilities[combo[j]] for combo in combos])
-        loss = (chance * losses.mean(1)).sum()
+        loss = -problem.log_likelihood(logits)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    program = sketch.fill(_argmax(holes, logits))
-    solved = passes(program, sketch.train) and passes(program, sketch.held_out)
-    return Learned(program, solved, steps)
+        program = sketch.fill(_argmax(holes, logits))
+        if passes(program, sketch.train):
+            used = (step + 1) * problem.programs
+            return Learned(program, passes(program, sketch.held_out), used)
+    return Learned(program, False, steps * problem.programs)
 
 
-def random_search(sketch: Sketch, evaluations: int, seed: int = 0) -> Learned:
-    """The baseline: uniformly random fillings, as many as ``evaluations`` machine runs."""
+def random_search(sketch: Sketch, budget: int, seed: int = 0) -> Learned:
+    """The baseline: ``budget`` uniformly random fillings, each a candidate program run."""
     generator = torch.Generator().manual_seed(seed)
     holes = sketch.holes
     program = sketch.fill([hole.candidates[0] for hole in holes])
-    for evaluation in range(1, evaluations + 1):
+    for evaluation in range(1, budget + 1):
         choices = [
             hole.candidates[int(torch.randint(len(hole.candidates), (1,), generator=generator))]
             for hole in holes
@@ -198,7 +235,7 @@ def random_search(sketch: Sketch, evaluations: int, seed: int = 0) -> Learned:
         program = sketch.fill(choices)
         if passes(program, sketch.train):
             return Learned(program, passes(program, sketch.held_out), evaluation)
-    return Learned(program, False, evaluations)
+    return Learned(program, False, budget)
 
 
 def _argmax(holes: Sequence[Hole], logits: Sequence[torch.Tensor]) -> list:
@@ -224,14 +261,3 @@ def _target_index(machine: ReductionMachine, output: int | bool) -> tuple[str, i
     if isinstance(output, bool):
         return "bools", int(output)
     return "ints", output - machine.config.int_range[0]
-
-
-def _readout_losses(memory, groups, targets) -> torch.Tensor:
-    """Cross-entropy (B,) of each program's result (cell 0), decoded at a soft temperature."""
-    losses = []
-    for b, (group, index) in enumerate(targets):
-        book = getattr(groups, group)
-        vector = memory[b, 0, 1]
-        cosine = (book @ vector) / vector.norm().clamp_min(1e-12)
-        losses.append(-torch.log_softmax(10.0 * cosine, 0)[index])
-    return torch.stack(losses)

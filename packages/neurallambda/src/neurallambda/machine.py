@@ -64,8 +64,15 @@ class MachineConfig:
     # the sharpness-decoded ones, exactly; backward differentiates a softer decoding, whose
     # derivative is not flushed to zero by saturation. None: the plain sharpness softmax.
     gradient_sharpness: float | None = 5.0
+    # How a redex reads its integer and boolean operands. "sharp": the sharpness softmax over
+    # cosines, which rounds a superposition to its largest member. "linear": the least-squares
+    # coefficients of the vector on the group's symbols (clamped at 0, normalized), which read
+    # a stored mixture back as the same distribution, so that a distribution computed by one
+    # step reaches the next unchanged; for program learning (`neurallambda.learn`).
+    value_decoding: str = "sharp"
 
 
+VALUE_DECODINGS = ("sharp", "linear")
 MAX_CELLS = 4096  # beyond this a step is too slow and its memory too large to be worth running
 
 
@@ -254,6 +261,17 @@ class ReductionMachine(nn.Module):
             int_range=self.config.int_range,
             max_similarity=self.config.max_similarity,
         )
+        if self.config.value_decoding not in VALUE_DECODINGS:
+            raise ConfigurationError(
+                f"value_decoding must be one of {', '.join(VALUE_DECODINGS)}, "
+                f"got {self.config.value_decoding!r}"
+            )
+        ints = self.config.int_range[1] - self.config.int_range[0] + 1
+        if self.config.value_decoding == "linear" and ints > self.config.vec_size:
+            raise ConfigurationError(
+                f"value_decoding 'linear' needs vec_size >= the {ints} integers of int_range, "
+                f"got {self.config.vec_size}"
+            )
         if self.codebook.cells != self.config.cells:
             raise ConfigurationError(
                 f"codebook has {self.codebook.cells} cells, config {self.config.cells}"
@@ -422,6 +440,16 @@ class ReductionMachine(nn.Module):
         soft = torch.softmax(self.config.gradient_sharpness * cosine, dim=-1)
         return weights + (soft - soft.detach())
 
+    def decode_values(self, vectors: Tensor, book: Tensor) -> Tensor:
+        """Integer or boolean vectors as distributions over ``book``'s symbols, (..., D) x
+        (K, D) -> (..., K), as ``MachineConfig.value_decoding`` says (see there)."""
+        if self.config.value_decoding == "sharp":
+            return self._weights(vectors, book)
+        gram = book @ book.T  # least squares: coefficients c with c @ book closest to vectors
+        coefficients = torch.linalg.solve(gram, book @ vectors.unsqueeze(-1)).squeeze(-1)
+        positive = coefficients.clamp_min(0)
+        return positive / positive.sum(-1, keepdim=True).clamp_min(1e-12)
+
     def _decode(
         self, memory: Tensor, groups: SymbolGroups
     ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
@@ -445,6 +473,8 @@ class ReductionMachine(nn.Module):
             "index": w[..., n_prims:] @ index_values,  # (B, N) de Bruijn index of Var cells
             "prims": w[..., :n_prims] * is_prim,  # (B, N, P), zero unless Prim
         }
+        if self.config.value_decoding == "linear":  # an operator may be a superposition too
+            numbers["prims"] = self.decode_values(col1, groups.prims) * is_prim
         return tag_w, col1 * (1 - is_pair), numbers
 
     def _find_redex(self, tag_w: Tensor, numbers: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
@@ -488,7 +518,7 @@ class ReductionMachine(nn.Module):
             at=at, sub=sub, arg=arg, is_var=tag_w[..., TAG["Var"]], index=index,
             rel_depth=st.depth - value_at(2, st.depth),  # binder depth inside the body
             payload=payload, prims=numbers["prims"], groups=groups,
-            int_range=self.config.int_range, decode=self._weights,
+            int_range=self.config.int_range, decode=self.decode_values,
             tri=lambda x: _tri(x, relaxed), step01=lambda x: _step01(x, relaxed),
         )  # fmt: skip
         rewrites = [rule.rewrite(site, kinds[:, i : i + 1]) for i, rule in enumerate(RULES)]

@@ -1,9 +1,10 @@
-"""The sketch suite: 23 small programs with holes, each with training and held-out examples.
+"""The sketch suite: 40 small programs with holes, each with training and held-out examples.
 
 Every task is written as (name, sketch, the filling that solves it, training inputs, held-out
 inputs); the examples' outputs come from the reference interpreter running that filling, so a
 task cannot hold a wrong example. Constants, operators, conditionals, lists, let and
-higher-order functions, a choice between terms of different shapes; one to three holes.
+higher-order functions, a choice between terms of different shapes; one to four holes
+(16 tasks with one hole, whose at most 19 fillings random search tries quickly too).
 """
 
 from __future__ import annotations
@@ -58,6 +59,91 @@ _TASKS = [
         [1, 3],
         [0, 2],
     ),
+    # several holes at once: spaces of 361 to 6859 fillings, where one superposed run
+    # scores every filling and random search must be lucky
+    (
+        "quadratic",
+        "(fn [x] (+ (* (* x x) ?int) (+ (* x ?int) ?int)))",
+        [2, -3, 1],
+        [-2, -1, 0, 1, 2, 3],
+        [4, -3],
+    ),
+    ("nested_affine", "(fn [x] (+ (* (+ x ?int) ?int) ?int))", [1, 3, -5], [0, 1, 2, -1], [3, -3]),
+    (
+        "let_two",
+        "(fn [x] (let [a ?int] (let [b ?int] (+ (* a x) (* b (* x x))))))",
+        [-1, 2],
+        [0, 1, 2, -1],
+        [3, -3],
+    ),
+    (
+        "twice_affine",
+        "(fn [x] ((fn [f] (f (f x))) (fn [y] (+ (* y ?int) ?int))))",
+        [2, 1],
+        [0, 1, 2, -1],
+        [3, -2],
+    ),
+    (
+        "pair_sum",
+        "(fn [x] (let [p (cons (* x ?int) (cons (+ x ?int) '()))] (+ (car p) (car (cdr p)))))",
+        [3, -4],
+        [0, 1, 2, -1],
+        [3, -3],
+    ),
+    (
+        "pair_difference",
+        "(fn [x] (let [p (cons (+ x ?int) (cons (* x ?int) '()))] (- (car (cdr p)) (car p))))",
+        [2, 3],
+        [0, 1, 2, -1],
+        [3, -3],
+    ),
+    ("step_function", "(fn [x] (if (< x ?int) ?int ?int))", [2, -1, 4], [-3, 0, 1, 2, 5], [-6, 8]),
+    ("sign", "(fn [x] (if (< x 0) ?int (if (= x 0) ?int ?int)))", [-1, 0, 1], [-4, 0, 3], [-1, 7]),
+    (
+        "two_ops_two_constants",
+        "(fn [x] (?op (?op x ?int) ?int))",
+        ["-", "*", 3, 4],
+        [0, 1, 2, -1],
+        [3, -3],
+    ),
+    (
+        "choose_and_scale",
+        "(fn [x] (+ (* (?term{(fn [y] (* y y))|(fn [y] (+ y y))|(fn [y] y)} x) ?int) ?int))",
+        ["(fn [y] (* y y))", 2, -3],
+        [0, 1, 2, -1],
+        [3, -2],
+    ),
+    (
+        "pair_product",
+        "(fn [x] (let [p (cons (+ x ?int) (cons (- x ?int) '()))] (* (car p) (car (cdr p)))))",
+        [3, 2],
+        [0, 1, 2, -1, -3],
+        [3, 4],
+    ),
+    ("replace_value", "(fn [x] (if (= x ?int) ?int x))", [0, 5], [-2, 0, 3], [1, -4]),
+    ("compare_affine", "(fn [x] (< (* x ?int) ?int))", [-2, 3], [-4, -2, -1, 0, 3], [-3, 5]),
+    (
+        "compose_two",
+        "(fn [x] (((fn [f] (fn [g] (f (g x)))) (fn [y] (* y ?int))) (fn [y] (+ y ?int))))",
+        [3, -1],
+        [0, 1, 2, -1],
+        [3, -2],
+    ),
+    ("op_and_constant", "(fn [x] (?op (* x x) ?int))", ["-", 5], [0, 1, 2, -1], [3, -3]),
+    (
+        "cubic",
+        "(fn [x] (+ (* x (* x x)) (+ (* ?int (* x x)) ?int)))",
+        [-2, 3],
+        [-2, -1, 0, 1, 2],
+        [3, -3],
+    ),
+    (
+        "guarded_scale",
+        "(fn [x] (if (< (* x ?int) ?int) ?int x))",
+        [2, 5, 0],
+        [-3, 0, 2, 3, 6],
+        [-5, 4],
+    ),
 ]
 
 
@@ -67,7 +153,7 @@ def _examples(sketch: Sketch, solution: list, inputs: list[int]) -> tuple:
 
 
 def suite() -> list[Sketch]:
-    """The 23 sketch tasks, examples computed from each task's solution."""
+    """The 40 sketch tasks, examples computed from each task's solution."""
     sketches = []
     for name, text, solution, train, held_out in _TASKS:
         blank = Sketch(name, text, (), ())
