@@ -73,6 +73,33 @@ def test_a_grammar_constrains_the_real_model_and_a_broken_one_is_a_clear_error()
     broken = ChatRequest(question, backend.model, 8, grammar='root ::= "a')
     with pytest.raises(LLMBackendError, match="grammar does not parse"):
         asyncio.run(backend.complete(broken))
+    with pytest.raises(LLMBackendError, match="grammar does not parse"):  # not kept as parsed
+        asyncio.run(backend.complete(broken))
+
+
+def test_a_grammar_is_checked_by_llama_cpp_once_then_only_built(monkeypatch):
+    import llama_cpp
+    from llm_backends.backends import local
+
+    checks, built = [], []
+
+    class FakeModel:
+        model = None
+
+    monkeypatch.setattr(local, "_PARSED", {})
+    monkeypatch.setattr(llama_cpp, "llama_model_get_vocab", lambda model: "vocab")
+    monkeypatch.setattr(
+        llama_cpp, "llama_sampler_init_grammar", lambda *args: checks.append(args) or "sampler"
+    )
+    monkeypatch.setattr(llama_cpp, "llama_sampler_free", lambda sampler: None)
+    monkeypatch.setattr(
+        llama_cpp.LlamaGrammar, "from_string", lambda text, verbose: built.append(text) or text
+    )
+    llm = type("FakeLlama", (), {"_model": FakeModel()})()
+    for text in ('root ::= "a"', 'root ::= "b"', 'root ::= "a"', 'root ::= "a"'):
+        assert local._grammar(llm, text) == text
+    assert [args[1] for args in checks] == [b'root ::= "a"', b'root ::= "b"']
+    assert len(built) == 4
 
 
 def test_a_model_shipped_in_parts_is_assembled_once_into_the_cache(tmp_path, monkeypatch):

@@ -93,20 +93,29 @@ def _load(path: Path, n_ctx: int, n_threads: int | None) -> tuple[Any, threading
         return _MODELS[key]
 
 
+_PARSED: dict[str, None] = {}  # grammar texts llama.cpp has parsed, oldest first
+_PARSED_KEPT = 1024  # a training run asks again and again for the same few hundred grammars
+
+
 def _grammar(llm: Any, text: str | None) -> Any:
     """llama-cpp-python's wrapper of a GBNF grammar, or None; a grammar llama.cpp cannot parse
-    is an error here (given to the sampler, it would crash the process)."""
+    is an error here (given to the sampler, it would crash the process). A text that parsed
+    once is not checked again."""
     if text is None:
         return None
     import llama_cpp
 
-    vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
-    sampler = llama_cpp.llama_sampler_init_grammar(vocab, text.encode("utf-8"), b"root")
-    if not sampler:
-        raise LLMBackendError(
-            "the request's GBNF grammar does not parse (llama.cpp said why above)"
-        )
-    llama_cpp.llama_sampler_free(sampler)
+    if text not in _PARSED:
+        vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
+        sampler = llama_cpp.llama_sampler_init_grammar(vocab, text.encode("utf-8"), b"root")
+        if not sampler:
+            raise LLMBackendError(
+                "the request's GBNF grammar does not parse (llama.cpp said why above)"
+            )
+        llama_cpp.llama_sampler_free(sampler)
+        _PARSED[text] = None
+        if len(_PARSED) > _PARSED_KEPT:
+            del _PARSED[next(iter(_PARSED))]
     return llama_cpp.LlamaGrammar.from_string(text, verbose=False)
 
 
