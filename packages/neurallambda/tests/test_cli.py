@@ -117,4 +117,35 @@ def test_learn_help_explains_the_sketch_syntax_with_an_example(capsys):
     with pytest.raises(SystemExit):
         main(["learn", "--help"])
     out = capsys.readouterr().out
-    assert "?int" in out and "?op" in out and "example: neurallambda learn affine" in out
+    assert "?int" in out and "?op" in out and "neurallambda learn affine" in out
+    assert 'neurallambda learn --sketch "(fn [x] (+ (* x ?int) ?int))"' in out
+
+
+def test_learn_fills_your_own_sketch_from_examples(capsys):
+    argv = ["learn", "--sketch", "(fn [x] (if (< x ?int) ?int x))"]
+    argv += ["--train", "0 -> 3, 2 -> 3, 5 -> 5, 8 -> 8", "--held-out", "-4 -> 3, 9 -> 9"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("sketch: (fn [x] (if (< x ")
+    assert "verified on held-out examples" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--sketch", "(fn [x] (+ x ?int))", "--train", "1 => 2"], "not written 'input -> output'"),
+        (["--sketch", "(fn [x] (+ x ?int))", "--train", "1 -> two"], "an integer or a boolean"),
+        (["--sketch", "(fn [x] (+ x ?int))", "--train", "(+ 1 -> 2"], "example '(+ 1 -> 2': line"),
+        (["--sketch", "(fn [x] (+ x ?int)", "--train", "1 -> 2"], "the sketch: line 1"),
+        (["--sketch", "(fn [x] (+ x 1))", "--train", "1 -> 2"], "the sketch has no hole"),
+        (["--sketch", "(fn [x] (* x ?int))", "--train", "100 -> 500"], "outside the machine's"),
+        (["--sketch", "(fn [x] (+ x ?int))"], "--sketch needs --train"),
+        (["affine", "--sketch", "(fn [x] (+ x ?int))"], "either TASK (affine) or --sketch"),
+        (["--train", "1 -> 2"], "--train and --held-out go with --sketch"),
+        ([], "give a TASK of the suite"),
+    ],
+)
+def test_learn_refuses_bad_input_in_one_line(argv, message, capsys):
+    assert main(["learn", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err

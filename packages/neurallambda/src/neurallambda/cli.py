@@ -12,7 +12,7 @@ from neural_structures.arguments import MAX_SEED, integer_at_least, positive_flo
 from neural_structures.console import interruptible
 
 from neurallambda.errors import NeurallambdaError, ProgramTooLargeError
-from neurallambda.learn import learn
+from neurallambda.learn import Sketch, learn, parse_examples
 from neurallambda.machine import (
     MAX_CELLS,
     VALUE_DECODINGS,
@@ -131,19 +131,37 @@ def _parser() -> argparse.ArgumentParser:
     learn = commands.add_parser(
         "learn",
         help="fill the holes of a sketch task by gradient descent through the machine",
-        description="Fill the holes of a task of the sketch suite by gradient descent: each "
-        "hole's candidates are superposed in its memory cell, every training example runs on "
-        "the machine, Adam moves the holes' logits; the most likely program is checked on the "
-        "training examples and verified on held-out ones with the reference interpreter.",
+        description="Fill the holes of a sketch by gradient descent: each hole's candidates "
+        "are superposed in its memory cell, every training example runs on the machine, Adam "
+        "moves the holes' logits; the most likely program is checked on the training examples "
+        "and verified on held-out ones with the reference interpreter. The sketch is a task of "
+        "the suite (TASK) or your own (--sketch with --train and --held-out).",
         epilog="Sketch syntax: a program with holes, ?int (an integer from -9 to 9), ?op "
         "(+, - or *) and ?term{a|b|c} (one of the terms a, b, c, of any shapes), e.g.\n"
         "  (fn [x] (+ (* x ?int) ?int))\n"
         "  (fn [x] (+ (?term{(fn [y] (* y y))|(fn [y] y)} x) ?int))\n\n"
-        "example: neurallambda learn affine          # prints (fn [x] (+ (* x 3) 2))\n"
+        "examples:\n"
+        "  neurallambda learn affine          # prints (fn [x] (+ (* x 3) 2))\n"
+        '  neurallambda learn --sketch "(fn [x] (+ (* x ?int) ?int))" \\\n'
+        '      --train "1 -> 5, 2 -> 8, 3 -> 11" --held-out "0 -> 2, 4 -> 14"\n\n'
         f"tasks: {', '.join(task.name for task in suite())}, or all",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    learn.add_argument("task", choices=[*(task.name for task in suite()), "all"], metavar="TASK")
+    learn.add_argument(
+        "task",
+        nargs="?",
+        choices=[*(task.name for task in suite()), "all"],
+        metavar="TASK",
+        help="a task of the suite, or all (see the list below); or give --sketch",
+    )
+    learn.add_argument("--sketch", help="your own sketch: a function with holes (syntax below)")
+    learn.add_argument(
+        "--train",
+        help='its training examples, "input -> output, ..." (outputs: integers, true or false)',
+    )
+    learn.add_argument(
+        "--held-out", help="examples that verify the program found (same form as --train)"
+    )
     learn.add_argument(
         "--budget",
         type=integer_at_least(1, 10_000),
@@ -204,14 +222,43 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sketches(args: argparse.Namespace) -> list[Sketch]:
+    """The sketches the ``learn`` command was asked for (NeurallambdaError on bad ones)."""
+    if args.sketch is None:
+        if args.train or args.held_out:
+            raise NeurallambdaError("--train and --held-out go with --sketch")
+        if args.task is None:
+            raise NeurallambdaError("give a TASK of the suite, all, or --sketch with --train")
+        return [task for task in suite() if args.task in ("all", task.name)]
+    if args.task is not None:
+        raise NeurallambdaError(f"give either TASK ({args.task}) or --sketch, not both")
+    if not args.train:
+        raise NeurallambdaError('--sketch needs --train "input -> output, ..."')
+    held_out = parse_examples(args.held_out) if args.held_out else ()
+    sketch = Sketch("sketch", args.sketch, parse_examples(args.train), held_out)
+    if not sketch.holes:
+        raise NeurallambdaError("the sketch has no hole (?int, ?op or ?term{a|b})")
+    try:
+        compile_text(sketch.fill([hole.candidates[0] for hole in sketch.holes]))
+    except NeurallambdaError as exc:
+        raise NeurallambdaError(f"the sketch: {exc}") from None
+    return [sketch]
+
+
 def _learn(args: argparse.Namespace) -> int:
-    tasks = [task for task in suite() if args.task in ("all", task.name)]
+    tasks = _sketches(args)
     solved = 0
     for task in tasks:
         found = learn(task, budget=args.budget, seed=args.seed)
         solved += found.solved
-        verdict = "verified on held-out examples" if found.solved else "NOT solved"
-        print(f"{task.name}: {found.program}  ({verdict}, {found.evaluations} programs run)")
+        if not found.solved:
+            verdict = "NOT solved"
+        elif task.held_out:
+            verdict = "verified on held-out examples"
+        else:
+            verdict = "fits the training examples; no held-out ones given"
+        cost = f"{found.evaluations} program{'' if found.evaluations == 1 else 's'} run"
+        print(f"{task.name}: {found.program}  ({verdict}, {cost})")
     if len(tasks) > 1:
         print(f"solved {solved} of {len(tasks)}")
     return 0 if solved == len(tasks) else 1
@@ -244,11 +291,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurallambda`` console script; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "learn":
-        return _learn(args)
-    if args.int_range[0] > args.int_range[1]:
+    if args.command != "learn" and args.int_range[0] > args.int_range[1]:
         parser.error(f"--int-range needs LO <= HI, got {args.int_range[0]} {args.int_range[1]}")
     try:
+        if args.command == "learn":
+            return _learn(args)
         return _run(args) if args.command == "run" else _check(args)
     except NeurallambdaError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import torch
 
-from neurallambda.errors import NeurallambdaError
+from neurallambda.errors import IntegerRangeError, NeurallambdaError
 from neurallambda.machine import MachineConfig, ReductionMachine, cells_needed
 from neurallambda.memory import AddressMemory
 from neurallambda.redex_rules import PRIM, TAG
@@ -92,6 +92,28 @@ class Learned:
     program: str
     solved: bool
     evaluations: int  # candidate programs run on the training examples
+
+
+def parse_examples(text: str) -> tuple[Example, ...]:
+    """Examples written ``"input -> output, ..."``, e.g. ``"1 -> 5, -2 -> 2, 0 -> true"``:
+    each input an expression, each output an integer or ``true`` / ``false``.
+    NeurallambdaError naming the bad example otherwise."""
+    examples = []
+    for item in (part.strip() for part in text.split(",")):
+        argument, arrow, output = (side.strip() for side in item.partition("->"))
+        if not arrow or not argument or not output:
+            raise NeurallambdaError(f"example {item!r} is not written 'input -> output'")
+        try:
+            compile_text(argument)
+        except NeurallambdaError as exc:
+            raise NeurallambdaError(f"example {item!r}: {exc}") from None
+        if output in ("true", "false"):
+            examples.append((argument, output == "true"))
+        elif re.fullmatch(r"-?\d+", output):
+            examples.append((argument, int(output)))
+        else:
+            raise NeurallambdaError(f"example {item!r}: the output must be an integer or a boolean")
+    return tuple(examples)
 
 
 def reference_output(program: str, argument: str) -> int | bool | None:
@@ -260,4 +282,9 @@ def _hole_cells(memories: Sequence[AddressMemory], name: str) -> list[tuple[int,
 def _target_index(machine: ReductionMachine, output: int | bool) -> tuple[str, int]:
     if isinstance(output, bool):
         return "bools", int(output)
-    return "ints", output - machine.config.int_range[0]
+    lo, hi = machine.config.int_range
+    if not lo <= output <= hi:
+        raise IntegerRangeError(
+            f"example output {output} is outside the machine's range {lo}..{hi}"
+        )
+    return "ints", output - lo
