@@ -66,10 +66,10 @@ def test_a_choice_between_terms_of_different_shapes_is_learned():
     assert found.program == "(fn [x] (+ ((fn [y] (* y y)) x) 3))" and found.solved
 
 
-def test_the_suite_has_forty_tasks_with_consistent_examples():
+def test_the_suite_has_forty_four_tasks_with_consistent_examples():
     tasks = suite()
-    assert len(tasks) == 40 and sum(h.kind == "term" for t in tasks for h in t.holes) == 4
-    assert sum(len(t.holes) > 1 for t in tasks) == 24
+    assert len(tasks) == 44 and sum(h.kind == "term" for t in tasks for h in t.holes) == 4
+    assert sum(len(t.holes) > 1 for t in tasks) == 28
     for task in tasks:
         assert task.holes, task.name
         assert all(output is not None for _, output in task.train + task.held_out), task.name

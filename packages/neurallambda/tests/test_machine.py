@@ -12,6 +12,8 @@ from neurallambda import (
     trace,
 )
 from neurallambda.generate import random_terms, reductions
+from neurallambda.machine import cells_needed
+from neurallambda.memory import TAGS
 
 CONFIG = MachineConfig(cells=24, vec_size=256, int_range=(-32, 32))
 
@@ -196,3 +198,50 @@ def test_an_unknown_value_decoding_is_refused():
         ReductionMachine(MachineConfig(cells=8, value_decoding="soft"))
     with pytest.raises(ConfigurationError, match="needs vec_size >= the 257 integers"):
         ReductionMachine(MachineConfig(cells=8, vec_size=256, value_decoding="linear"))
+
+
+def _with_superposed_condition(machine: ReductionMachine, program: str, p_true: float):
+    """``program`` compiled with its free variable ``c`` replaced by a Bool cell that is true
+    with probability ``p_true``."""
+    state = machine.compile([program])
+    groups = machine.codebook.groups(state.memory)
+    [address] = [
+        a
+        for a, (tag, value, _) in machine.decode(state)[0].items()
+        if tag == "Free" and value == ("name", "c")
+    ]
+    memory = state.memory.clone()
+    memory[0, address, 0] = groups.tags[TAGS.index("Bool")]
+    memory[0, address, 1] = torch.tensor([1 - p_true, p_true]) @ groups.bools
+    return machine.initial_state(memory), groups
+
+
+def test_an_uncertain_condition_waits_for_its_branches_to_be_values():
+    """Linear decoding: ``(if c (+ 1 2) (* 2 5))`` with c true at 30% reduces both branches
+    first, then mixes the two values: the result reads as 3 at 30% and 10 at 70%."""
+    machine = ReductionMachine(MachineConfig(cells=16, value_decoding="linear"))
+    state, groups = _with_superposed_condition(machine, "(if c (+ 1 2) (* 2 5))", 0.3)
+    with torch.no_grad():
+        final = machine.run(state, 10)
+    assert final.steps.item() == 3  # +, *, then if
+    result = machine.decode_values(final.memory[0, 0, 1], groups.ints)
+    lo = machine.config.int_range[0]
+    assert result[3 - lo].item() == pytest.approx(0.3, abs=1e-3)
+    assert result[10 - lo].item() == pytest.approx(0.7, abs=1e-3)
+
+
+def test_a_certain_condition_stays_lazy_under_linear_decoding():
+    """The branch not taken is never reduced: a diverging else-branch does not matter, and
+    the Y-combinator factorial (whose recursion an ``if`` guards) still gives 6."""
+    machine = ReductionMachine(MachineConfig(cells=16, value_decoding="linear"))
+    omega = "((fn [x] (x x)) (fn [x] (x x)))"
+    state, _ = _with_superposed_condition(machine, f"(if c 7 {omega})", 1.0)
+    with torch.no_grad():
+        assert machine.run(state, 10).steps.item() == 1
+    y_factorial = (
+        "(((fn [f] ((fn [x] (f (fn [v] ((x x) v)))) (fn [x] (f (fn [v] ((x x) v)))))) "
+        "(fn [fact] (fn [n] (if (= n 0) 1 (* n (fact (- n 1))))))) 3)"
+    )
+    config = MachineConfig(cells=cells_needed([y_factorial], 200), value_decoding="linear")
+    with torch.no_grad():
+        assert ReductionMachine(config).evaluate([y_factorial], 200)[0].text == "6"

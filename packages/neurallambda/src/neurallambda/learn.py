@@ -15,10 +15,9 @@ argmax of every hole) and checked on the training examples with the reference in
 program that passes them is verified on the held-out ones.
 
 Where the relaxation is loose: a value used twice (``(* x x)`` of a superposed ``x``) is
-treated as two independent draws, and an ``if`` whose condition is uncertain keeps both
-branches with fractional weights, which reads back as a mixture only when each branch is a
-single value (``(if (< x ?int) ?int x)`` learns, ``(if (< x ?int) (* x ?int) (+ x ?int))``
-does not).
+treated as two independent draws. An ``if`` whose condition is uncertain waits until both its
+branches are values, then mixes them (see ``neurallambda.redex_rules.if_pattern``), so a branch
+that never becomes an integer or a boolean (a function, a list) leaves the program stuck.
 """
 
 from __future__ import annotations

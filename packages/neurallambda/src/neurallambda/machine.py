@@ -447,7 +447,9 @@ class ReductionMachine(nn.Module):
             return self._weights(vectors, book)
         gram = book @ book.T  # least squares: coefficients c with c @ book closest to vectors
         coefficients = torch.linalg.solve(gram, book @ vectors.unsqueeze(-1)).squeeze(-1)
-        positive = coefficients.clamp_min(0)
+        # a symbol read at ~1e-6 is float rounding, not a member of a superposition: left in,
+        # it would leak a trace of every other rule into each step, and traces add up
+        positive = torch.where(coefficients > 1e-4, coefficients, 0)
         return positive / positive.sum(-1, keepdim=True).clamp_min(1e-12)
 
     def _decode(
@@ -473,14 +475,15 @@ class ReductionMachine(nn.Module):
             "index": w[..., n_prims:] @ index_values,  # (B, N) de Bruijn index of Var cells
             "prims": w[..., :n_prims] * is_prim,  # (B, N, P), zero unless Prim
         }
-        if self.config.value_decoding == "linear":  # an operator may be a superposition too
+        if self.config.value_decoding == "linear":  # operators and conditions may be superposed
             numbers["prims"] = self.decode_values(col1, groups.prims) * is_prim
+            numbers["truth"] = self.decode_values(col1, groups.bools)[..., 1]
         return tag_w, col1 * (1 - is_pair), numbers
 
     def _find_redex(self, tag_w: Tensor, numbers: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
         """One-hot (B, N) of the leftmost-outermost redex and its kind weights (B, n_kinds):
         the first cell where any rule's pattern (RULES, `neurallambda.redex_rules`) matches."""
-        cells = Cells(tag_w, numbers["prims"])
+        cells = Cells(tag_w, numbers["prims"], numbers.get("truth"))
         patterns = torch.stack([rule.pattern(cells) for rule in RULES], dim=-1)  # (B, N, kinds)
         match = torch.clamp(patterns.sum(-1), 0, 1)
         none_before = torch.cumprod(F.pad(1 - match, (1, 0), value=1.0)[:, :-1], dim=1)

@@ -53,6 +53,9 @@ class Cells:
 
     tag_w: Tensor  # (B, N, n_tags)
     prims: Tensor  # (B, N, n_prims), zero unless the cell is a Prim
+    # (B, N) P(true) of each Bool cell, where a condition may be a superposition (linear value
+    # decoding); None where conditions are always read as certain
+    truth: Tensor | None = None
 
     def is_(self, tag: str, k: int = 0) -> Tensor:
         """(B, N): weight of ``tag`` at cell p + k."""
@@ -210,8 +213,19 @@ def comparisons(a: Tensor, b: Tensor) -> dict[str, Tensor]:
 
 
 def if_pattern(c: Cells) -> Tensor:
-    """``App App App if Bool``."""
-    return c.is_("App") * c.is_("App", 1) * c.is_("App", 2) * c.op("if", k=3) * c.is_("Bool", 4)
+    """``App App App if Bool``. A condition that is a superposition (neither surely true nor
+    surely false) waits until both branches are literals, ``App App App if Bool Int Int``
+    (or Bool): the rewrite then mixes two values, where two unreduced branches of different
+    shapes would be mixed cell by cell."""
+    ready = c.is_("App") * c.is_("App", 1) * c.is_("App", 2) * c.op("if", k=3) * c.is_("Bool", 4)
+    if c.truth is None:
+        return ready
+    truth = ahead(c.truth, 4).detach()
+    # within 1% of true or false: what linear decoding reads of a certain condition carries
+    # noise of ~1e-4 (a comparison sums the rounding of every integer's coefficient)
+    certain = (torch.minimum(truth, 1 - truth) < 0.01).to(ready.dtype)
+    literals = (c.is_("Int", 5) + c.is_("Bool", 5)) * (c.is_("Int", 6) + c.is_("Bool", 6))
+    return ready * torch.maximum(certain, literals)
 
 
 def if_rewrite(r: Redex, k: Tensor) -> Rewrite:

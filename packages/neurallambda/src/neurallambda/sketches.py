@@ -1,4 +1,4 @@
-"""The sketch suite: 40 small programs with holes, each with training and held-out examples.
+"""The sketch suite: 44 small programs with holes, each with training and held-out examples.
 
 Every task is written as (name, sketch, the filling that solves it, training inputs, held-out
 inputs); the examples' outputs come from the reference interpreter running that filling, so a
@@ -144,6 +144,35 @@ _TASKS = [
         [-3, 0, 2, 3, 6],
         [-5, 4],
     ),
+    # conditionals whose condition holds a hole: the if waits for both branches' values
+    (
+        "piecewise",
+        "(fn [x] (if (< x ?int) (* x ?int) (+ x ?int)))",
+        [0, -2, 3],
+        [-3, -1, 0, 2, 5],
+        [-4, 4],
+    ),
+    (
+        "clamp",
+        "(fn [x] (if (< x ?int) ?int (if (< ?int x) ?int x)))",
+        [-2, -2, 5, 5],
+        [-6, -2, 0, 3, 5, 8],
+        [-9, 9, 1],
+    ),
+    (
+        "branch_shift",
+        "(fn [x] (if (< x ?int) (+ x ?int) (- x ?int)))",
+        [3, 4, 2],
+        [-2, 0, 2, 3, 6],
+        [1, 8],
+    ),
+    (
+        "conditional_op",
+        "(fn [x] (if (< x ?int) (?op x ?int) x))",
+        [0, "*", -1],
+        [-5, -2, 3, 0],
+        [-7, 4],
+    ),
 ]
 
 
@@ -153,7 +182,7 @@ def _examples(sketch: Sketch, solution: list, inputs: list[int]) -> tuple:
 
 
 def suite() -> list[Sketch]:
-    """The 40 sketch tasks, examples computed from each task's solution."""
+    """The 44 sketch tasks, examples computed from each task's solution."""
     sketches = []
     for name, text, solution, train, held_out in _TASKS:
         blank = Sketch(name, text, (), ())
