@@ -1,6 +1,6 @@
 """Benchmark: learning the holes of the sketch suite by gradient descent vs random search.
 
-Run: uv run python tools/bench/learn_bench.py [--budget 20] [--seeds 5]
+Run: uv run python tools/bench/learn_bench.py [--budget 20] [--seeds 5] [--plot curve.png]
 
 For each task of ``neurallambda.sketches.suite()`` and each seed: ``neurallambda.learn.learn``
 (Adam on the holes' logits, one superposed machine run per step) and ``random_search``
@@ -14,6 +14,7 @@ Prints per task how many seeds solved it and the median cost of a solution for e
 then, for budgets 1 to 60, the median over seeds of the tasks solved, for one-hole tasks (at
 most 19 fillings, which random search tries quickly too) and for the rest; and ends with
 ``learn success ratio: <median solved by gradient / by random search>`` at ``--budget``.
+``--plot`` also draws the tasks solved against the budget, 1 to 60 programs, as a PNG.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 CURVE = (1, 3, 10, 20, 30, 60)  # budgets reported, in candidate programs run
 
@@ -31,6 +34,7 @@ def main() -> None:
         "--budget", type=int, default=20, help="programs run per task and seed for the ratio"
     )
     parser.add_argument("--seeds", type=int, default=5, help="seeds per method (default 5)")
+    parser.add_argument("--plot", type=Path, help="write the budget curve to this PNG")
     args = parser.parse_args()
     from neurallambda.learn import learn, random_search
     from neurallambda.sketches import suite
@@ -79,8 +83,38 @@ def main() -> None:
             gradient, random = (solved_within(m, budget, holes) for m in ("gradient", "random"))
             row += f" {gradient:8g} {random:8g}"
         print(row, f"{gradient / max(random, 1):6.2f}")
+    if args.plot:
+        plot_curve(solved_within, range(1, longest + 1), len(tasks), args.plot)
+        print(f"curve: {args.plot}")
     gradient, random = solved_within("gradient", args.budget), solved_within("random", args.budget)
     print(f"learn success ratio: {gradient / max(random, 1):.3f}")
+
+
+def plot_curve(solved_within: Callable[..., float], budgets: range, tasks: int, path: Path) -> None:
+    """Tasks solved (median of seeds) against the budget, per method, all tasks and those with
+    several holes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from neural_structures.atomic_save import atomic_write
+
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    for method, color in (("gradient", "tab:blue"), ("random", "tab:orange")):
+        label = "gradient descent" if method == "gradient" else "random search"
+        every = [solved_within(method, b) for b in budgets]
+        several = [solved_within(method, b, range(2, 99)) for b in budgets]
+        ax.plot(budgets, every, color=color, label=f"{label}, all tasks")
+        ax.plot(budgets, several, color=color, linestyle="--", label=f"{label}, 2-4 holes")
+    ax.set_xscale("log")
+    ax.set_xlabel("budget: candidate programs run per task")
+    ax.set_ylabel(f"tasks solved and verified (of {tasks})")
+    ax.set_title("sketch suite: median of seeds")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    plt.close(fig)
 
 
 if __name__ == "__main__":
