@@ -134,8 +134,8 @@ def passes(program: str, examples: Sequence[Example]) -> bool:
 
 class Superposition:
     """A sketch compiled once for the machine: the training examples of every combination of
-    the enumerated holes (``?op``, ``?term``) in one batch, each ``?int`` hole a free name whose
-    cells :meth:`log_likelihood` fills with the mixture of its candidates."""
+    the ``?term`` holes' candidates in one batch, each ``?int`` or ``?op`` hole a free name
+    whose cells :meth:`log_likelihood` fills with the mixture of its candidates."""
 
     def __init__(self, sketch: Sketch, max_reduction: int = 60) -> None:
         self.sketch = sketch
@@ -213,8 +213,8 @@ def learn(
     """Fit the holes of ``sketch`` to its training examples by gradient descent (see module).
 
     ``budget`` counts candidate programs run, as :func:`random_search` does: one optimizer
-    step runs every combination of the enumerated holes (``?op``, ``?term``) on the machine
-    and costs that many. The first start is the uniform distribution over every hole's
+    step runs every combination of the ``?term`` holes' candidates on the machine (one
+    superposed program when there is none) and costs that many. The first start is the uniform distribution over every hole's
     candidates; every ``restart_every`` steps without a solution the logits start again from a
     random draw (gradient descent from several starts, one budget).
     """

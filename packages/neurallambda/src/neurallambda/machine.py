@@ -64,11 +64,13 @@ class MachineConfig:
     # the sharpness-decoded ones, exactly; backward differentiates a softer decoding, whose
     # derivative is not flushed to zero by saturation. None: the plain sharpness softmax.
     gradient_sharpness: float | None = 5.0
-    # How a redex reads its integer and boolean operands. "sharp": the sharpness softmax over
-    # cosines, which rounds a superposition to its largest member. "linear": the least-squares
-    # coefficients of the vector on the group's symbols (clamped at 0, normalized), which read
-    # a stored mixture back as the same distribution, so that a distribution computed by one
-    # step reaches the next unchanged; for program learning (`neurallambda.learn`).
+    # How the machine reads integers, booleans and operators. "sharp": the sharpness softmax
+    # over cosines, which rounds a superposition to its largest member. "linear": the
+    # least-squares coefficients of the vector on the group's symbols (those below 1e-4
+    # dropped, normalized), which read a stored mixture back as the same distribution, so that
+    # a distribution computed by one step reaches the next unchanged, and an `if` whose
+    # condition is uncertain waits for its branches' values (`redex_rules.if_pattern`); for
+    # program learning (`neurallambda.learn`). Both are exact on clean memory.
     value_decoding: str = "sharp"
 
 
