@@ -8,6 +8,7 @@ from neural_structures import (
     StackRNN,
     StackRNNConfig,
 )
+from neural_structures.errors import ConfigurationError
 from neural_structures.train import TrainConfig, evaluate, main, train
 
 
@@ -16,6 +17,26 @@ def test_stack_rnn_logits_cover_every_step_at_any_stack_depth():
     inputs = torch.randint(4, (3, 30))
     assert model(inputs).shape == (3, 30, 2)
     assert model(inputs, depth=40, hard_actions=True).shape == (3, 30, 2)
+
+
+def test_softmax_value_code_pushes_a_near_one_hot_code_the_stack_keeps():
+    torch.manual_seed(0)
+    config = StackRNNConfig(n_inputs=4, n_outputs=2, cell_size=6, value_code="softmax")
+    model = StackRNN(config)
+    with torch.no_grad():
+        model.to_value.bias.copy_(torch.tensor([8.0, 0, 0, 0, 0, 0]))  # favour cell 0
+        model.to_actions.bias.copy_(torch.tensor([8.0, 0, 0]))  # always push
+    pushed = []
+    model.stack.forward = lambda state, actions, value: (pushed.append(value) or state, None)
+    model(torch.randint(4, (2, 3)))
+    value = torch.stack(pushed)
+    # tanh of a softmax: cell 0 near tanh(1), the rest near 0, never negative
+    assert value[..., 0].min() > 0.75 and value[..., 1:].max() < 0.01 and value.min() >= 0
+
+
+def test_stack_rnn_config_names_the_value_codes_it_accepts():
+    with pytest.raises(ConfigurationError, match="value_code must be one of tanh, softmax"):
+        StackRNNConfig(n_inputs=4, n_outputs=2, value_code="onehot")
 
 
 def test_lstm_baseline_logits_cover_every_step():
@@ -61,6 +82,14 @@ def test_every_task_trains_and_tests_through_the_cli(task, capsys):
     argv = ["--task", task, "--steps", "1", "--train-lengths", "2-3", "--test-lengths", "4-4"]
     assert main([*argv, "--test-samples", "2"]) == 0
     assert "test length    4" in capsys.readouterr().out
+
+
+def test_training_cli_passes_the_value_code_to_the_stack_rnn(capsys):
+    argv = ["--models", "stack_rnn", "--steps", "1", "--train-lengths", "2-3"]
+    assert main([*argv, "--test-lengths", "4-4", "--value-code", "softmax"]) == 0
+    assert "value_code='softmax'" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--value-code", "onehot"])
 
 
 def test_training_cli_rejects_a_bad_range():

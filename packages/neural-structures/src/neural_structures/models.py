@@ -22,6 +22,8 @@ from neural_structures.memory import AddressableMemory
 from neural_structures.queue import NeuralQueue
 from neural_structures.stack import GrefenstetteStack, NeuralStack
 
+VALUE_CODES = ("tanh", "softmax")  # how a StackRNN codes the value it pushes
+
 
 @dataclass(frozen=True)
 class StackRNNConfig:
@@ -33,6 +35,16 @@ class StackRNNConfig:
     cell_size: int = 8
     read_depth: int = 2  # how many top rows the controller sees
     stack_depth: int = 64  # default, overridable per call
+    # How the pushed value is coded: "tanh" (Joulin-Mikolov) or "softmax", a near one-hot code
+    # over the cell (passed through tanh too, so both live in [-1, 1]). A near-discrete code
+    # survives many pushes better: on modular_arithmetic_brackets it raised the test accuracy.
+    value_code: str = "tanh"
+
+    def __post_init__(self) -> None:
+        if self.value_code not in VALUE_CODES:
+            raise ConfigurationError(
+                f"value_code must be one of {', '.join(VALUE_CODES)}, got {self.value_code!r}"
+            )
 
 
 class StackRNN(nn.Module):
@@ -40,7 +52,7 @@ class StackRNN(nn.Module):
 
     At each step the controller reads the input token and the top ``read_depth`` rows of the
     stack, then emits the output logits, a softmax over push / pop / no-op and the value to
-    push (tanh). The stack depth is chosen per call, so a model trained on short sequences can
+    push (tanh, or tanh of a softmax: ``StackRNNConfig.value_code``). The stack depth is chosen per call, so a model trained on short sequences can
     run on long ones.
     """
 
@@ -77,9 +89,15 @@ class StackRNN(nn.Module):
             actions = F.softmax(self.to_actions(hidden), dim=-1)  # (B, 3)
             if hard_actions:
                 actions = F.one_hot(actions.argmax(-1), 3).to(actions)
-            state, _ = self.stack(state, actions, torch.tanh(self.to_value(hidden)))
+            state, _ = self.stack(state, actions, self._pushed_value(hidden))
             outputs.append(self.to_output(hidden))
         return torch.stack(outputs, dim=1)  # (B, T, O)
+
+    def _pushed_value(self, hidden: Tensor) -> Tensor:
+        value = self.to_value(hidden)
+        if self.config.value_code == "softmax":
+            value = F.softmax(value, dim=-1)
+        return torch.tanh(value)
 
 
 @dataclass(frozen=True)

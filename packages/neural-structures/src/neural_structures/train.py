@@ -33,6 +33,7 @@ from neural_structures.arguments import (
 from neural_structures.console import interruptible
 from neural_structures.errors import ConfigurationError
 from neural_structures.models import (
+    VALUE_CODES,
     LatchRNN,
     LatchRNNConfig,
     LSTMBaseline,
@@ -79,6 +80,7 @@ class TrainConfig:
     seed: int = 0
     hidden_size: int = 32
     cell_size: int = 8
+    value_code: str = "tanh"  # how stack_rnn codes pushed values (StackRNNConfig.value_code)
     lstm_hidden_size: int = 256
     hard_actions_at_test: bool = True
     log_every: int = 250
@@ -98,7 +100,13 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
         depth = 2 * config.train_lengths[1] + 2
         return StackRNN(
             StackRNNConfig(
-                task.n_inputs, task.n_outputs, config.hidden_size, config.cell_size, 2, depth
+                task.n_inputs,
+                task.n_outputs,
+                config.hidden_size,
+                config.cell_size,
+                2,
+                depth,
+                config.value_code,
             )
         )
     if kind == "lstm":
@@ -271,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the results: no per-step loss, no per-length accuracy",
     )
     parser.add_argument(
+        "--value-code",
+        choices=VALUE_CODES,
+        default=defaults.value_code,
+        help="how stack_rnn codes the values it pushes: tanh (Joulin-Mikolov) or softmax, a "
+        "near one-hot code that survives deep stacks better (default %(default)s)",
+    )
+    parser.add_argument(
         "--soft-test",
         action="store_true",
         help="keep soft stack actions at test time (default: argmax, an exact discrete stack)",
@@ -306,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         hidden_size=args.hidden_size,
         cell_size=args.cell_size,
+        value_code=args.value_code,
         lstm_hidden_size=args.lstm_hidden_size,
         hard_actions_at_test=not args.soft_test,
         log_every=args.log_every,
