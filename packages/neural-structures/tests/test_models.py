@@ -9,7 +9,13 @@ from neural_structures import (
     StackRNNConfig,
 )
 from neural_structures.errors import ConfigurationError
-from neural_structures.train import TrainConfig, evaluate, main, train
+from neural_structures.train import (
+    TrainConfig,
+    evaluate,
+    longest_training_length,
+    main,
+    train,
+)
 
 
 def test_stack_rnn_logits_cover_every_step_at_any_stack_depth():
@@ -90,6 +96,21 @@ def test_training_cli_passes_the_value_code_to_the_stack_rnn(capsys):
     assert "value_code='softmax'" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["--value-code", "onehot"])
+
+
+def test_curriculum_grows_the_longest_training_length_from_low_plus_two_to_high():
+    config = TrainConfig(steps=100, train_lengths=(1, 40), curriculum=0.5)
+    longest = [longest_training_length(step, config) for step in range(1, 101)]
+    assert longest[0] == 3 and longest[24] == 21 and longest[49:] == [40] * 51
+    assert longest == sorted(longest)
+    flat = TrainConfig(steps=100, train_lengths=(1, 40))
+    assert {longest_training_length(step, flat) for step in range(1, 101)} == {40}
+
+
+def test_training_cli_rejects_a_curriculum_outside_zero_to_one(capsys):
+    with pytest.raises(SystemExit):
+        main(["--curriculum", "1.5"])
+    assert "argument --curriculum: must be from 0 to 1, got 1.5" in capsys.readouterr().err
 
 
 def test_training_cli_rejects_a_bad_range():

@@ -26,6 +26,7 @@ from neural_structures import suite
 from neural_structures.arguments import (
     MAX_LENGTH,
     MAX_SEED,
+    fraction,
     integer_at_least,
     length_range,
     positive_float,
@@ -75,6 +76,10 @@ class TrainConfig:
     batch_size: int = 32
     lr: float = 3e-3
     train_lengths: tuple[int, int] = (1, 40)
+    # Fraction of the steps over which the longest training length grows linearly from
+    # low + 2 to high (0: every length from the first step). Deep expressions are learned
+    # more easily once the short ones are right.
+    curriculum: float = 0.0
     test_lengths: tuple[int, int] = (41, 100)
     test_samples: int = 64  # sequences per test length
     seed: int = 0
@@ -152,10 +157,11 @@ def train(model: nn.Module, task: Task, config: TrainConfig, log=print) -> None:
     """Adam on cross-entropy of the scored steps, one random length per batch."""
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    low, high = config.train_lengths
+    low = config.train_lengths[0]
     model.train()
     started, running = time.perf_counter(), 0.0
     for step in range(1, config.steps + 1):
+        high = longest_training_length(step, config)
         length = int(torch.randint(low, high + 1, (1,), generator=generator))
         batch = task.sample(config.batch_size, length, generator)
         logits = model(batch.inputs)
@@ -169,6 +175,16 @@ def train(model: nn.Module, task: Task, config: TrainConfig, log=print) -> None:
             elapsed = time.perf_counter() - started
             log(f"  step {step:6d}  loss {running / config.log_every:.4f}  {elapsed:6.1f}s")
             running = 0.0
+
+
+def longest_training_length(step: int, config: TrainConfig) -> int:
+    """The longest length drawn at ``step`` (1-based) under ``config.curriculum``."""
+    low, high = config.train_lengths
+    ramp = config.curriculum * config.steps
+    if ramp <= 0 or step >= ramp:
+        return high
+    start = min(high, low + 2)
+    return start + int((high - start) * step / ramp)
 
 
 @torch.no_grad()
@@ -279,6 +295,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the results: no per-step loss, no per-length accuracy",
     )
     parser.add_argument(
+        "--curriculum",
+        type=fraction,
+        default=defaults.curriculum,
+        help="fraction of the steps over which the longest training length grows from LOW+2 "
+        "to HIGH of --train-lengths (default %(default)g: all lengths from the start)",
+    )
+    parser.add_argument(
         "--value-code",
         choices=VALUE_CODES,
         default=defaults.value_code,
@@ -316,6 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch_size=args.batch_size,
         lr=args.lr,
         train_lengths=args.train_lengths,
+        curriculum=args.curriculum,
         test_lengths=args.test_lengths,
         test_samples=args.test_samples,
         seed=args.seed,
