@@ -3,15 +3,14 @@ against a near one-hot softmax code, same budget, same seeds, in one run.
 
 Each (code, seed) trains a Stack-RNN with ``neural_structures.train`` (a GRU controller,
 curriculum over training lengths 1-40) and is scored on the held-out lengths 41-91 (every
-10th, argmax stack actions), so the figures are exactly what ``neural-structures-train``
-prints for
+10th, argmax stack actions): the same training and scoring as one run of
 
     uv run neural-structures-train --task modular_arithmetic_brackets --models stack_rnn \\
         --hidden-size 128 --cell-size 32 --lr 1e-3 --curriculum 0.5 --steps 75000 \\
         --test-step 10 --test-samples 128 --value-code softmax --seed 0
 
 Usage: uv run python tools/bench/stack_depth_bench.py [--steps N] [--seeds 0 1 2] [--workers 2]
-(the defaults take about 50 minutes on 2 cores). The last line is
+(the defaults took 63 minutes on 2 cores). The last line is
 ``softmax value code ratio: <median test accuracy with softmax / median with tanh>``.
 """
 

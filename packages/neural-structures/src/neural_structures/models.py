@@ -52,8 +52,8 @@ class StackRNN(nn.Module):
 
     At each step the controller reads the input token and the top ``read_depth`` rows of the
     stack, then emits the output logits, a softmax over push / pop / no-op and the value to
-    push (tanh, or tanh of a softmax: ``StackRNNConfig.value_code``). The stack depth is chosen per call, so a model trained on short sequences can
-    run on long ones.
+    push (tanh, or tanh of a softmax: ``StackRNNConfig.value_code``). The stack depth is chosen
+    per call, so a model trained on short sequences can run on long ones.
     """
 
     def __init__(self, config: StackRNNConfig) -> None:
