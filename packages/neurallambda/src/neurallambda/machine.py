@@ -128,15 +128,14 @@ class MachineState:
         """The programs at ``index`` (a 1-D long tensor), as a batch of their own."""
         return MachineState(*(field[index] for field in _fields_of(self)))
 
-    def with_rows(self, index: Tensor, rows: MachineState) -> MachineState:
-        """This batch with the programs at ``index`` replaced by ``rows`` (out of place, so
-        gradients flow through both)."""
-        return MachineState(
-            *(
-                field.index_copy(0, index, new)
-                for field, new in zip(_fields_of(self), _fields_of(rows), strict=True)
-            )
-        )
+
+def _merged(parts: list[tuple[Tensor, MachineState]]) -> MachineState:
+    """One batch from parts that each hold some of its rows: (their row numbers, their state)."""
+    if len(parts) == 1:  # all of it, in order
+        return parts[0][1]
+    order = torch.argsort(torch.cat([rows for rows, _ in parts]))
+    columns = zip(*(_fields_of(state) for _, state in parts), strict=True)
+    return MachineState(*(torch.cat(column)[order] for column in columns))
 
 
 def _fields_of(state: MachineState) -> tuple[Tensor, ...]:
@@ -210,6 +209,94 @@ def _soft_onehot(position: Tensor, n: int, relaxed: bool = False) -> Tensor:
     """(...,) positions -> (..., n) soft one-hot over 0..n-1."""
     grid = torch.arange(n, device=position.device, dtype=position.dtype)
     return _tri(position.unsqueeze(-1) - grid, relaxed)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One term of an output column: per cell, ``scale`` times the row of ``table`` at a soft
+    ``position`` (``_soft_onehot(position) @ table``), or, with no position, ``scale`` (B, N, K)
+    weighing every row (``scale @ table``)."""
+
+    table: Tensor  # (K, D), or (B, K, D): each program's own rows
+    scale: Tensor  # (B, N), or (B, N, K) without a position
+    position: Tensor | None = None  # (B, N); an integer tensor is read exactly, one row
+
+
+def _assemble(columns: Sequence[Sequence[_Read]], relaxed: bool = False) -> Tensor:
+    """Memory (B, N, len(columns), D): each column the sum of its reads.
+
+    A soft one-hot is non-zero at the two integers around its position at most, so without
+    a gradient to compute every cell of every column is a short weighted sum of table rows,
+    all of them one fused ``embedding_bag``: O(N D) per program instead of O(N^2 D), and no
+    temporaries of the memory's size, which would be most of a step's time. With a gradient,
+    the dense products, whose relaxed kernels carry it (``_soft_onehot``).
+    """
+    reads = [read for column in columns for read in column]
+    if torch.is_grad_enabled() and any(
+        t is not None and t.requires_grad
+        for read in reads
+        for t in (read.table, read.scale, read.position)
+    ):
+        return torch.stack([sum(_dense(r, relaxed) for r in column) for column in columns], 2)
+    batch, n = reads[0].scale.shape[:2]
+    tables, indices, weights, first_row = [], [], [], 0
+    for column in columns:
+        column_indices, column_weights = [], []
+        for read in column:
+            rows, index, weight = _rows_read(read)
+            tables.append(rows)
+            column_indices.append(index + first_row)
+            column_weights.append(weight)
+            first_row += len(rows)
+        indices.append(torch.cat(column_indices, -1))
+        weights.append(torch.cat(column_weights, -1))
+    sizes = torch.tensor([0] + [i.shape[-1] for i in indices[:-1]], device=indices[0].device)
+    per_cell = sum(i.shape[-1] for i in indices)
+    bag_starts = torch.arange(batch * n, device=sizes.device)[:, None] * per_cell
+    table = torch.cat(tables)
+    found = F.embedding_bag(
+        torch.cat(indices, -1).reshape(-1),
+        table,
+        offsets=(bag_starts + torch.cumsum(sizes, 0)).reshape(-1),
+        per_sample_weights=torch.cat(weights, -1).reshape(-1).to(table.dtype),
+        mode="sum",
+    )
+    return found.reshape(batch, n, len(columns), -1)
+
+
+def _dense(read: _Read, relaxed: bool) -> Tensor:
+    """A read as a product with its table, (B, N, D)."""
+    if read.position is None:
+        return read.scale @ read.table
+    position = read.position.to(read.scale.dtype)
+    found = _soft_onehot(position, read.table.shape[-2], relaxed) @ read.table
+    return found * read.scale[..., None]
+
+
+def _rows_read(read: _Read) -> tuple[Tensor, Tensor, Tensor]:
+    """A read as (rows (R, D), index (B, N, E) into them, weight (B, N, E)): E = 2, the
+    integers around the position; 1, an integer position; or every row of a table read
+    without a position."""
+    batch, n = read.scale.shape[:2]
+    k = read.table.shape[-2]
+    rows = read.table.reshape(-1, read.table.shape[-1])
+    if read.position is None:
+        index = torch.arange(k, device=rows.device).expand(batch, n, k)
+        weight = read.scale
+    elif not read.position.is_floating_point():
+        valid = (read.position >= 0) & (read.position < k)
+        index = torch.where(valid, read.position, 0)[..., None]
+        weight = torch.where(valid, read.scale, 0)[..., None]
+    else:
+        low = read.position.floor()
+        at = torch.stack([low, low + 1], dim=-1)  # (B, N, 2)
+        high = (read.position - low)[..., None]
+        valid = (at >= 0) & (at < k)
+        index = torch.where(valid, at, 0).long()
+        weight = torch.where(valid, torch.cat([1 - high, high], -1), 0) * read.scale[..., None]
+    if read.table.dim() == 3:  # row j of program b is row b * k + j of the flattened table
+        index = index + k * torch.arange(batch, device=rows.device)[:, None, None]
+    return rows, index, weight
 
 
 @dataclass(frozen=True)
@@ -368,29 +455,33 @@ class ReductionMachine(nn.Module):
 
         ``on_step``, if given, is called with the state after every step that leaves some
         program still running (``neurallambda run --trace`` prints the memory there).
+
+        Without gradients, a program that halts or fails leaves the batch that steps (its
+        memory would not change: stepping it only costs time, and a batch then runs as fast as
+        its programs run alone); with gradients every program steps to the end, so that a softly
+        halted one keeps its share of the last reduction.
         """
+        compact = not torch.is_grad_enabled()
+        finished: list[tuple[Tensor, MachineState]] = []  # (their rows in `state`, final state)
+        running = torch.arange(len(state.steps), device=state.steps.device)  # rows of `active`
+        active = state
         for _ in range(max_steps):
-            state = self._step_running(state)
-            if bool(state.done.all()):
-                return state
+            active = self.step(active)
+            done = active.done
+            if bool(done.all()):
+                return _merged([*finished, (running, active)])
+            if compact and bool(done.any()):  # set the finished aside, step on without them
+                stop, going = done.nonzero().squeeze(1), (~done).nonzero().squeeze(1)
+                finished.append((running[stop], active.rows(stop)))
+                running, active = running[going], active.rows(going)
             if on_step is not None:
-                on_step(state)
-        return self.step(state, reduce=False)  # only detect whether the last reduct is normal
+                on_step(_merged([*finished, (running, active)]))
+        # only detect whether the last reduct is normal
+        return self.step(_merged([*finished, (running, active)]), reduce=False)
 
     def evaluate(self, programs: Sequence[str | Term], max_steps: int = 100) -> list[Outcome]:
         """Compile, run and read back in one call."""
         return self.read_back(self.run(self.compile(programs), max_steps), max_steps)
-
-    def _step_running(self, state: MachineState) -> MachineState:
-        """One step of the programs still running. Without gradients the finished ones are left
-        out of the step (their memory would not change: stepping them only costs time, and a
-        batch then runs as fast as its programs run alone); with gradients every program steps,
-        so that a softly halted one keeps its share of the last reduction."""
-        running = ~state.done
-        if torch.is_grad_enabled() or bool(running.all()) or not bool(running.any()):
-            return self.step(state)
-        index = running.nonzero().squeeze(1)
-        return state.with_rows(index, self.step(state.rows(index)))
 
     def step(self, state: MachineState, *, reduce: bool = True) -> MachineState:
         """One normal-order reduction step for every program in the batch.
@@ -502,8 +593,9 @@ class ReductionMachine(nn.Module):
         redex: Tensor,
         kinds: Tensor,
         groups: SymbolGroups,
-    ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
-        """Rewrite the redex. Returns output tag weights (B, N, T), payload vectors (B, N, D),
+    ) -> tuple[Tensor, list[_Read], Tensor, Tensor, Tensor]:
+        """Rewrite the redex. Returns output tag weights (B, N, T), the reads that make the
+        payload vectors (B, N, D),
         de Bruijn indices (B, N), total length (B,) and the integer overflow flag (B,)."""
         n = redex.shape[1]
         pos = torch.arange(n, device=redex.device, dtype=redex.dtype)
@@ -568,29 +660,30 @@ class ReductionMachine(nn.Module):
         empty = torch.zeros_like(rep_tag[0])
         empty[TAG["Empty"]] = 1
         out_tag = out_tag + (1 - present[..., None]) * empty
-        copied = gather @ payload  # (B, N, D)
         keep_copy = 1 - out_tag[..., TAG["Var"]] - replaced  # Var cells get re-encoded indices
-        out_payload = copied * keep_copy[..., None] + replaced[..., None] * rep_vector[:, None, :]
-        return out_tag, out_payload, new_index, length.sum(1), int_overflow
+        payload_reads = [  # the copied payloads (Var cells get re-encoded indices) and literals
+            _Read(payload, present * (1 - out_tag[..., TAG["Var"]] - replaced), source),
+            _Read(rep_vector[:, None, :], replaced, torch.zeros_like(replaced, dtype=torch.long)),
+        ]
+        return out_tag, payload_reads, new_index, length.sum(1), int_overflow
 
     def _relink(
-        self, tag_w: Tensor, payload: Tensor, index: Tensor, groups: SymbolGroups
+        self, tag_w: Tensor, payload: list[_Read], index: Tensor, groups: SymbolGroups
     ) -> Tensor:
         """Assemble (B, N, 3, D) memory: tag vectors, payloads, de Bruijn indices, and the
         pointers of App / Cons / Lam cells recomputed from the new structure."""
         st = _structure(tag_w, self._relaxed)
-        n = tag_w.shape[1]
         addresses = groups.addresses
-        next_address = F.pad(addresses[1:], (0, 0, 0, 1))  # (N, D): address p + 1
-        second_child = _soft_onehot(ahead(st.end, 1) + 1, n, self._relaxed)  # arg / tail
-        is_pair = tag_w[..., TAG["App"], None] + tag_w[..., TAG["Cons"], None]
-        is_lam = tag_w[..., TAG["Lam"], None]
-        is_var = tag_w[..., TAG["Var"], None]
-        indices = is_var * _soft_onehot(index, groups.indices.shape[0], self._relaxed)
-        col1 = torch.baddbmm(
-            payload + is_pair * next_address, indices, groups.indices.expand(len(index), -1, -1)
-        )
-        col2 = torch.baddbmm(
-            is_lam * next_address, is_pair * second_child, addresses.expand(len(index), -1, -1)
-        )
-        return torch.stack([tag_w @ groups.tags, col1, col2], dim=2)
+        next_cell = torch.arange(1, tag_w.shape[1] + 1, device=index.device)
+        next_cell = next_cell.expand_as(index)  # first child (App, Cons) or body (Lam)
+        is_pair = tag_w[..., TAG["App"]] + tag_w[..., TAG["Cons"]]
+        col1 = [
+            *payload,
+            _Read(addresses, is_pair, next_cell),
+            _Read(groups.indices, tag_w[..., TAG["Var"]], index),
+        ]
+        col2 = [
+            _Read(addresses, tag_w[..., TAG["Lam"]], next_cell),
+            _Read(addresses, is_pair, ahead(st.end, 1) + 1),  # the second child: arg / tail
+        ]
+        return _assemble([[_Read(groups.tags, tag_w)], col1, col2], self._relaxed)

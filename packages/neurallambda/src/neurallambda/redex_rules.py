@@ -146,16 +146,17 @@ def arith_rewrite(r: Redex, k: Tensor) -> Rewrite:
     a, b = r.decode(r.near(3, 4), r.groups.ints).unbind(1)  # (B, K) each: distributions
     is_int_op = sum(ops[:, PRIM[name]] for name in BINARY_INT_OPS)
     is_cmp = sum(ops[:, PRIM[name]] for name in COMPARISON_OPS)
-    # Skipped when no program's redex is one (weight below 1e-9, which could change no
-    # result); a product, whose joint distribution is (B, K, K), when none multiplies.
+    # Computed only for the programs whose redex is one (weight above 1e-9: less could change
+    # no result), a product, whose joint distribution is (B, K, K), only where one multiplies.
     int_w, out_of_range, true = 0 * a, 0 * is_int_op, 0 * is_cmp
-    if bool((is_int_op + is_cmp).detach().max() > 1e-9):
-        multiplies = bool(ops[:, PRIM["*"]].detach().max() > 1e-9)
-        for name in BINARY_INT_OPS:
-            if name != "*" or multiplies:
-                result = combined(a, b, lo, hi, name)
-                int_w = int_w + ops[:, PRIM[name], None] * result
-                out_of_range = out_of_range + ops[:, PRIM[name]] * (1 - result.sum(1))
+    for name in BINARY_INT_OPS:
+        rows = (ops[:, PRIM[name]].detach() > 1e-9).nonzero().squeeze(1)
+        if len(rows):
+            result = combined(a[rows], b[rows], lo, hi, name)
+            weight = ops[rows, PRIM[name]]
+            int_w = int_w.index_add(0, rows, weight[:, None] * result)
+            out_of_range = out_of_range.index_add(0, rows, weight * (1 - result.sum(1)))
+    if bool(is_cmp.detach().max() > 1e-9):
         truths = comparisons(a, b)
         true = sum(ops[:, PRIM[name]] * truths[name] for name in COMPARISON_OPS)
     bool_w = torch.stack([is_cmp - true, true], dim=-1)  # type: ignore[operator, list-item]
