@@ -661,8 +661,8 @@ class ReductionMachine(nn.Module):
         empty[TAG["Empty"]] = 1
         out_tag = out_tag + (1 - present[..., None]) * empty
         keep_copy = 1 - out_tag[..., TAG["Var"]] - replaced  # Var cells get re-encoded indices
-        payload_reads = [  # the copied payloads (Var cells get re-encoded indices) and literals
-            _Read(payload, present * (1 - out_tag[..., TAG["Var"]] - replaced), source),
+        payload_reads = [  # the copied payloads, and the literal
+            _Read(payload, present * keep_copy, source),
             _Read(rep_vector[:, None, :], replaced, torch.zeros_like(replaced, dtype=torch.long)),
         ]
         return out_tag, payload_reads, new_index, length.sum(1), int_overflow
