@@ -245,3 +245,44 @@ def test_a_certain_condition_stays_lazy_under_linear_decoding():
     config = MachineConfig(cells=cells_needed([y_factorial], 200), value_decoding="linear")
     with torch.no_grad():
         assert ReductionMachine(config).evaluate([y_factorial], 200)[0].text == "6"
+
+
+def test_a_step_without_gradients_equals_the_dense_differentiable_step(machine):
+    # without a gradient a step reads only the rows it needs (machine._assemble,
+    # _weights_where); with one it takes the dense products: both must give the same memory
+    candidates = random_terms(40, max_cells=CONFIG.cells, seed=3, depth=4)
+    programs = [term for term, _ in reductions(candidates, 10, max_cells=CONFIG.cells)][:12]
+    assert len(programs) == 12
+    sparse = machine.compile(programs)
+    dense = machine.initial_state(sparse.memory.clone().requires_grad_())
+    for _ in range(4):
+        with torch.no_grad():
+            sparse = machine.step(sparse)
+        dense = machine.step(dense)
+        assert (dense.memory - sparse.memory).abs().max().item() < 1e-5
+        assert torch.equal(dense.halted > 0.5, sparse.halted > 0.5)
+
+
+def test_sparse_assembly_equals_the_dense_products():
+    from neurallambda.machine import _assemble, _Read
+
+    torch.manual_seed(0)
+    b, n, k, d = 3, 7, 5, 4
+    shared, own = torch.randn(k, d), torch.randn(b, n, d)
+    scale = torch.rand(b, n)
+    soft = torch.empty(b, n).uniform_(-2, n + 1)  # fractional, some outside the table
+    exact = torch.randint(-1, n + 1, (b, n))  # integers, some outside
+    weights = torch.softmax(torch.randn(b, n, k), -1)
+    columns = [
+        [_Read(shared, weights)],
+        [_Read(own, scale, soft), _Read(shared, scale, exact)],
+        [_Read(shared, 1 - scale, soft.clamp(0, k - 1))],
+    ]
+    with torch.no_grad():
+        sparse = _assemble(columns)
+    dense = _assemble(
+        [[_Read(r.table, r.scale.requires_grad_(), r.position) for r in c] for c in columns]
+    )
+    assert sparse.shape == (b, n, 3, d)
+    assert torch.allclose(sparse, dense, atol=1e-6)
+    assert sparse.abs().max() > 0.1  # a comparison of zeros would prove nothing

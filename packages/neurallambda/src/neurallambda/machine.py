@@ -239,26 +239,31 @@ def _assemble(columns: Sequence[Sequence[_Read]], relaxed: bool = False) -> Tens
     ):
         return torch.stack([sum(_dense(r, relaxed) for r in column) for column in columns], 2)
     batch, n = reads[0].scale.shape[:2]
-    tables, indices, weights, first_row = [], [], [], 0
-    for column in columns:
-        column_indices, column_weights = [], []
+    tables, indices, weights, bags, first_row = [], [], [], [], 0
+    cell_bag = torch.arange(batch * n, device=reads[0].scale.device).view(batch, n, 1)
+    for c, column in enumerate(columns):
         for read in column:
             rows, index, weight = _rows_read(read)
             tables.append(rows)
-            column_indices.append(index + first_row)
-            column_weights.append(weight)
+            indices.append(index + first_row)
+            weights.append(weight)
+            bags.append((cell_bag * len(columns) + c).expand_as(index))
             first_row += len(rows)
-        indices.append(torch.cat(column_indices, -1))
-        weights.append(torch.cat(column_weights, -1))
-    sizes = torch.tensor([0] + [i.shape[-1] for i in indices[:-1]], device=indices[0].device)
-    per_cell = sum(i.shape[-1] for i in indices)
-    bag_starts = torch.arange(batch * n, device=sizes.device)[:, None] * per_cell
+    # cell by cell, column by column: each bag's terms together, as embedding_bag wants them
+    weight = torch.cat(weights, -1).reshape(-1)
+    # Terms this small change no float32 value they are added to (a row's entries are at
+    # most 1): reading their rows would be most of the work (a near one-hot tag, a position
+    # that is an integer).
+    kept = weight.abs() > 1e-12
+    counts = torch.bincount(
+        torch.cat(bags, -1).reshape(-1)[kept], minlength=batch * n * len(columns)
+    )
     table = torch.cat(tables)
     found = F.embedding_bag(
-        torch.cat(indices, -1).reshape(-1),
+        torch.cat(indices, -1).reshape(-1)[kept],
         table,
-        offsets=(bag_starts + torch.cumsum(sizes, 0)).reshape(-1),
-        per_sample_weights=torch.cat(weights, -1).reshape(-1).to(table.dtype),
+        offsets=torch.cumsum(counts, 0) - counts,
+        per_sample_weights=weight[kept].to(table.dtype),
         mode="sum",
     )
     return found.reshape(batch, n, len(columns), -1)
@@ -533,6 +538,20 @@ class ReductionMachine(nn.Module):
         soft = torch.softmax(self.config.gradient_sharpness * cosine, dim=-1)
         return weights + (soft - soft.detach())
 
+    def _weights_where(self, vectors: Tensor, book: Tensor, needed: Tensor) -> Tensor:
+        """:meth:`_weights` of the vectors (B, N, D) whose weight ``needed`` (B, N) is not
+        negligible, zeros elsewhere, without a gradient to compute; with one, of all.
+
+        Only Prim and Var cells are read against primitives and indices, and most cells are
+        neither (most are Empty): comparing the others would be a step's largest product.
+        """
+        if torch.is_grad_enabled() and vectors.requires_grad:
+            return self._weights(vectors, book)
+        rows = (needed.reshape(-1) > 1e-12).nonzero().squeeze(1)
+        weights = vectors.new_zeros(needed.numel(), book.shape[0])
+        weights[rows] = self._weights(vectors.reshape(-1, vectors.shape[-1])[rows], book)
+        return weights.view(*needed.shape, book.shape[0])
+
     def decode_values(self, vectors: Tensor, book: Tensor) -> Tensor:
         """Integer or boolean vectors as distributions over ``book``'s symbols, (..., D) x
         (K, D) -> (..., K), as ``MachineConfig.value_decoding`` says (see there)."""
@@ -558,8 +577,12 @@ class ReductionMachine(nn.Module):
         tag_w = self._weights(memory[:, :, 0], groups.tags)
         col1 = memory[:, :, 1]
         n_prims = groups.prims.shape[0]
-        w = self._weights(col1, torch.cat([groups.prims, groups.indices]))
         is_prim = tag_w[..., TAG["Prim"], None]
+        w = self._weights_where(
+            col1,
+            torch.cat([groups.prims, groups.indices]),
+            is_prim[..., 0] + tag_w[..., TAG["Var"]],
+        )
         is_pair = tag_w[..., TAG["App"], None] + tag_w[..., TAG["Cons"], None]
         index_values = torch.arange(
             groups.indices.shape[0], device=memory.device, dtype=memory.dtype
