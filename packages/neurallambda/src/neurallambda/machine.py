@@ -19,7 +19,9 @@ normal-order step a fixed sequence of soft, parallel tensor operations:
    source cell with a soft one-hot (``relu(1 - |src - q|)``, exact on integers), shifting and
    decrementing de Bruijn indices on the way. Delta rules replace one cell with a computed
    literal (operands decoded to numbers, combined, re-encoded with the same soft one-hot).
-5. **Re-link.** Pointers (col1/col2 of App, Cons and Lam) are rewritten from the new structure.
+5. **Re-link.** Pointers (col1/col2 of App, Cons and Lam) are rewritten from the new structure,
+   and the memory is assembled: every output vector is a short weighted sum of table rows
+   (``_assemble``: dense products with a gradient, only the rows that matter without one).
 
 Programs are independent along B; a program that is in normal form, or has failed (memory or
 integer overflow), keeps its memory unchanged. With near-orthogonal vectors each step is an exact
