@@ -65,10 +65,11 @@ class AnswerRunConfig:
     """Every setting of an answer-train run."""
 
     model: str = "dag"  # "dag" (DAG-GPT) or "plain" (the plain GPT baseline)
-    steps: int = 3000
-    batch_size: int = 64
-    learning_rate: float = 2e-3
-    seed: int = 0
+    # The optimisation defaults are nanogpt_dag's, so the library and the app cannot drift.
+    steps: int = AnswerTraining.steps
+    batch_size: int = AnswerTraining.batch_size
+    learning_rate: float = AnswerTraining.learning_rate
+    seed: int = AnswerTraining.seed
     n_layer: int = 3
     n_head: int = 4
     n_embd: int = 128
