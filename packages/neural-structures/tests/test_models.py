@@ -25,58 +25,6 @@ def test_stack_rnn_logits_cover_every_step_at_any_stack_depth():
     assert model(inputs, depth=40, hard_actions=True).shape == (3, 30, 2)
 
 
-@pytest.mark.parametrize("steps", [1, 2, 7, 30])
-@pytest.mark.parametrize("hard", [False, True])
-def test_stack_rnn_default_depth_follows_short_inputs_without_changing_a_number(steps, hard):
-    # Short inputs run on a stack as deep as they are long; that must be exact, logits and
-    # gradients alike, against the configured depth.
-    torch.manual_seed(0)
-    model = StackRNN(StackRNNConfig(n_inputs=4, n_outputs=3, cell_size=5, stack_depth=40))
-    inputs = torch.randint(4, (64, steps))
-
-    def logits_and_grads(depth):
-        logits = model(inputs, depth=depth, hard_actions=hard)
-        grads = torch.autograd.grad(
-            logits.square().sum(), list(model.parameters()), allow_unused=True
-        )
-        return logits, grads
-
-    configured, configured_grads = logits_and_grads(40)
-    default, default_grads = logits_and_grads(None)
-    assert torch.allclose(default, configured, atol=1e-6)
-    for ours, theirs in zip(default_grads, configured_grads, strict=True):
-        assert (ours is None) == (theirs is None)
-        assert ours is None or torch.allclose(ours, theirs, atol=1e-5)
-
-
-def test_stack_rnn_on_a_too_shallow_stack_loses_what_it_pops_back():
-    # The check above can fail: wire a Stack-RNN so tokens 0-2 push a value of their own and
-    # token 3 pops; after 15 pushes and 15 pops a 10-row stack reads zeros where values were.
-    torch.manual_seed(0)
-    model = StackRNN(
-        StackRNNConfig(n_inputs=4, n_outputs=3, hidden_size=8, cell_size=5, stack_depth=40)
-    )
-    hidden = model.config.hidden_size
-    with torch.no_grad():
-        gru = model.controller
-        gru.weight_hh.zero_()
-        gru.bias_hh.zero_()
-        gru.bias_ih[hidden : 2 * hidden] = -50.0  # update gate shut: h' = tanh(W x + b)
-        gru.weight_ih[:, hidden:] = 0.0  # the actions are a function of the token alone
-        model.embed.weight.copy_(torch.eye(4, hidden) * 5)
-        gru.weight_ih[2 * hidden : 3 * hidden, :hidden] = torch.eye(hidden)
-        for i in range(4):  # hidden units 4-7 (which no action reads) show the top row
-            gru.weight_ih[2 * hidden + 4 + i, hidden + i] = 3.0
-        model.to_actions.weight.zero_()
-        model.to_actions.weight[0, :3] = 10.0  # tokens 0-2: push
-        model.to_actions.weight[1, 3] = 10.0  # token 3: pop
-        model.to_actions.bias.copy_(torch.tensor([0.0, 0.0, -5.0]))
-    inputs = torch.cat([torch.randint(3, (8, 15)), torch.full((8, 15), 3)], dim=1)
-    full = model(inputs, depth=40, hard_actions=True)
-    assert torch.allclose(model(inputs, hard_actions=True), full)  # the default depth, 30
-    assert not torch.allclose(model(inputs, depth=10, hard_actions=True), full)
-
-
 def test_softmax_value_code_pushes_a_near_one_hot_code_the_stack_keeps():
     torch.manual_seed(0)
     config = StackRNNConfig(n_inputs=4, n_outputs=2, cell_size=6, value_code="softmax")

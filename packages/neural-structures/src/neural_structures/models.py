@@ -74,17 +74,12 @@ class StackRNN(nn.Module):
 
         Args:
             inputs: token ids.
-            depth: stack depth for this call (default: the config's ``stack_depth``, or the
-                number of steps where that is smaller: the same result, faster).
+            depth: stack depth for this call (default: the config's ``stack_depth``).
             hard_actions: replace the action softmax by its argmax (one-hot), i.e. run the
                 stack as an exact discrete stack; useful at test time on long sequences.
         """
         batch, steps = inputs.shape
         embedded = self.embed(inputs)  # (B, T, H)
-        if depth is None:
-            # At most one push a step: rows past the number of steps stay zero, so a stack
-            # that shallow computes exactly what the configured depth would, with less work.
-            depth = min(self.config.stack_depth, max(steps, self.config.read_depth))
         state = self.stack.init_state(batch, depth, device=inputs.device, dtype=embedded.dtype)
         hidden = embedded.new_zeros(batch, self.config.hidden_size)
         outputs = []
