@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dag_executor import DagConfig
+from nanogpt_dag import DagLossWeights, GPTConfig
 
 from predictor_trainer.errors import TrainConfigError
 
@@ -25,13 +26,14 @@ from predictor_trainer.errors import TrainConfigError
 class TrainConfig:
     """Every hyperparameter of a predictor training run (model, data, optimisation, logging)."""
 
-    # model (nanogpt_dag.GPTConfig)
-    n_layer: int = 2
-    n_head: int = 4
-    n_embd: int = 256
+    # model (nanogpt_dag.GPTConfig): its defaults, so the library and the app cannot drift,
+    # but a shorter context (the expressions are short)
+    n_layer: int = GPTConfig.n_layer
+    n_head: int = GPTConfig.n_head
+    n_embd: int = GPTConfig.n_embd
     block_size: int = 128
-    dropout: float = 0.0
-    bias: bool = True
+    dropout: float = GPTConfig.dropout
+    bias: bool = GPTConfig.bias
     head_hidden: int = 0  # width of the predictor head's hidden layer; 0 means n_embd
     # DAG (dag_executor.DagConfig) and the expressions the generator draws
     dag_depth: int = 4
@@ -56,13 +58,13 @@ class TrainConfig:
     beta1: float = 0.9
     beta2: float = 0.95
     grad_clip: float = 1.0  # 0 disables clipping
-    # loss weights
-    digit_weight: float = 1.0
-    sign_weight: float = 1.0
-    operand_weight: float = 1.0
-    gate_weight: float = 1.0
-    step_weight: float = 1.0
-    exec_weight: float = 0.1
+    # loss weights (nanogpt_dag.DagLossWeights' defaults)
+    digit_weight: float = DagLossWeights.digits
+    sign_weight: float = DagLossWeights.signs
+    operand_weight: float = DagLossWeights.operands
+    gate_weight: float = DagLossWeights.gates
+    step_weight: float = DagLossWeights.steps
+    exec_weight: float = DagLossWeights.execution
     # evaluation, logging, checkpoints
     eval_interval: int = 250  # also evaluates at the end; 0 only at the end
     eval_examples: int = 512  # held-out examples per evaluation
