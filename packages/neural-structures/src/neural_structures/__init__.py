@@ -1,6 +1,7 @@
 """Differentiable data structures as nn.Modules: symbol projection, neural stacks, queues, latches, NAND, addressable memory."""
 
 from neural_structures._strength import StrengthState
+from neural_structures.action_profile import action_profile
 from neural_structures.atomic_save import atomic_torch_save
 from neural_structures.errors import (
     CheckpointError,
@@ -76,6 +77,7 @@ __all__ = [
     "TaskBatch",
     "UnknownSymbolError",
     "UnresolvedVectorError",
+    "action_profile",
     "atomic_torch_save",
     "decode_symbol",
     "encode_symbol",

@@ -78,11 +78,19 @@ class StackRNN(nn.Module):
             hard_actions: replace the action softmax by its argmax (one-hot), i.e. run the
                 stack as an exact discrete stack; useful at test time on long sequences.
         """
+        return self.forward_with_actions(inputs, depth, hard_actions)[0]
+
+    def forward_with_actions(
+        self, inputs: Tensor, depth: int | None = None, hard_actions: bool = False
+    ) -> tuple[Tensor, Tensor]:
+        """The logits of :meth:`forward` and the stack actions the controller took: (batch,
+        steps, 3) probabilities of push, pop, no-op (columns ``PUSH``, ``POP``, ``NOOP``),
+        one-hot under ``hard_actions``."""
         batch, steps = inputs.shape
         embedded = self.embed(inputs)  # (B, T, H)
         state = self.stack.init_state(batch, depth, device=inputs.device, dtype=embedded.dtype)
         hidden = embedded.new_zeros(batch, self.config.hidden_size)
-        outputs = []
+        outputs, taken = [], []
         for t in range(steps):
             top = self.stack.peek(state, self.config.read_depth).flatten(1)  # (B, k*C)
             hidden = self.controller(torch.cat([embedded[:, t], top], dim=1), hidden)
@@ -91,7 +99,8 @@ class StackRNN(nn.Module):
                 actions = F.one_hot(actions.argmax(-1), 3).to(actions)
             state, _ = self.stack(state, actions, self._pushed_value(hidden))
             outputs.append(self.to_output(hidden))
-        return torch.stack(outputs, dim=1)  # (B, T, O)
+            taken.append(actions)
+        return torch.stack(outputs, dim=1), torch.stack(taken, dim=1)  # (B, T, O), (B, T, 3)
 
     def _pushed_value(self, hidden: Tensor) -> Tensor:
         value = self.to_value(hidden)

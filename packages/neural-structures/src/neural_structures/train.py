@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from neural_structures import suite
+from neural_structures.action_profile import action_profile
 from neural_structures.arguments import (
     MAX_LENGTH,
     MAX_SEED,
@@ -77,8 +78,10 @@ class TrainConfig:
     lr: float = 3e-3
     train_lengths: tuple[int, int] = (1, 40)
     # Fraction of the steps over which the longest training length grows linearly from
-    # low + 2 to high (0: every length from the first step). Deep expressions are learned
-    # more easily once the short ones are right.
+    # low + 2 to high (0: every length from the first step). Beware on nested brackets: short
+    # expressions need no stack, and a Stack-RNN that starts on them learns to push on every
+    # token (a delay line) and keeps it; trained on every length from the start it pushes on
+    # "(" and pops on ")" (see --action-profile and the package README).
     curriculum: float = 0.0
     test_lengths: tuple[int, int] = (41, 100)
     test_samples: int = 64  # sequences per test length
@@ -205,6 +208,22 @@ def evaluate(
     return accuracy
 
 
+def _print_action_profile(
+    model: StackRNN, task: Task, lengths: Sequence[int], config: TrainConfig
+) -> None:
+    profile = action_profile(
+        model,
+        task,
+        lengths,
+        config.test_samples,
+        seed=config.seed + 2_000_003,  # inputs of their own, not the scored ones
+        hard_actions=config.hard_actions_at_test,
+    )
+    print("  stack actions after each input token (push / pop / no-op):")
+    for token, (push, pop, noop) in profile.items():
+        print(f"    token {token:3d}  {push:.2f} / {pop:.2f} / {noop:.2f}")
+
+
 def _print_now(line: str) -> None:
     print(line, flush=True)
 
@@ -314,6 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep soft stack actions at test time (default: argmax, an exact discrete stack)",
     )
     parser.add_argument(
+        "--action-profile",
+        action="store_true",
+        help="after testing a stack_rnn, print its mean push / pop / no-op probability after "
+        "each input token on the test lengths (other models have no stack actions)",
+    )
+    parser.add_argument(
         "--threads",
         type=integer_at_least(0),
         default=1,
@@ -363,6 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         accuracy = evaluate(model, task, lengths, config)
         for length, acc in accuracy.items() if not args.quiet else ():
             print(f"  test length {length:4d}  accuracy {acc:.4f}")
+        if args.action_profile and isinstance(model, StackRNN):
+            _print_action_profile(model, task, lengths, config)
         mean = sum(accuracy.values()) / len(accuracy)
         summary[kind] = mean
         print(
