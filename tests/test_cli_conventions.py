@@ -42,6 +42,10 @@ LONG_RUNS = {
 }
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(LONG_RUNS))
 def test_ctrl_c_exits_130_with_one_line(script, tmp_path):
@@ -52,11 +56,19 @@ def test_ctrl_c_exits_130_with_one_line(script, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
+        # A terminal's Ctrl-C: a suite started in the background (`cmd &` in a script) would
+        # hand its children an ignored SIGINT, and the command would never see the signal.
+        preexec_fn=_default_sigint,
     )
-    time.sleep(8)  # past the imports, into the work
-    assert process.poll() is None, process.communicate()[1][-2000:]
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    try:
+        time.sleep(8)  # past the imports, into the work
+        assert process.poll() is None, process.communicate()[1][-2000:]
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:  # never leave a 100,000-step run behind a failed test
+            process.kill()
+            process.communicate()
     assert process.returncode == 130, stderr[-2000:]
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     assert stderr.count(f"{script}: interrupted") == 1, stderr[-2000:]
