@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -33,7 +34,7 @@ from neural_structures.arguments import (
     positive_float,
 )
 from neural_structures.console import interruptible
-from neural_structures.errors import ConfigurationError
+from neural_structures.errors import CheckpointError, ConfigurationError
 from neural_structures.models import (
     VALUE_CODES,
     LatchRNN,
@@ -49,6 +50,7 @@ from neural_structures.models import (
     TapeRNNConfig,
 )
 from neural_structures.tasks import IGNORE, TASKS, Task
+from neural_structures.training_checkpoint import Progress, load_checkpoint, save_checkpoint
 from neural_structures.transformer_models import TransformerConfig, TransformerController
 
 MODELS = (
@@ -89,6 +91,7 @@ class TrainConfig:
     hidden_size: int = 32
     cell_size: int = 8
     value_code: str = "tanh"  # how stack_rnn codes pushed values (StackRNNConfig.value_code)
+    mix_size: int = 0  # stack_rnn's hidden layer before its GRU (StackRNNConfig.mix_size)
     lstm_hidden_size: int = 256
     hard_actions_at_test: bool = True
     log_every: int = 250
@@ -115,6 +118,7 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
                 2,
                 depth,
                 config.value_code,
+                config.mix_size,
             )
         )
     if kind == "lstm":
@@ -156,14 +160,30 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
     raise ConfigurationError(f"unknown model {kind!r}; choose one of {', '.join(MODELS)}")
 
 
-def train(model: nn.Module, task: Task, config: TrainConfig, log=print) -> None:
-    """Adam on cross-entropy of the scored steps, one random length per batch."""
+def train(
+    model: nn.Module,
+    task: Task,
+    config: TrainConfig,
+    log=print,
+    checkpoint: Path | None = None,
+    checkpoint_every: int = 1000,
+) -> None:
+    """Adam on cross-entropy of the scored steps, one random length per batch.
+
+    With ``checkpoint``, the run's state is saved there every ``checkpoint_every`` steps and at
+    the end, and a run that finds one there resumes from it (see
+    :mod:`neural_structures.training_checkpoint`): the same batches, the same result.
+    """
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     low = config.train_lengths[0]
+    done, running = 0, 0.0
+    if checkpoint is not None and checkpoint.is_file():
+        done, running = load_checkpoint(checkpoint, model, optimizer, generator, config)
+        log(f"  resuming from step {done} ({checkpoint})")
     model.train()
-    started, running = time.perf_counter(), 0.0
-    for step in range(1, config.steps + 1):
+    started = time.perf_counter()
+    for step in range(done + 1, config.steps + 1):
         high = longest_training_length(step, config)
         length = int(torch.randint(low, high + 1, (1,), generator=generator))
         batch = task.sample(config.batch_size, length, generator)
@@ -178,6 +198,10 @@ def train(model: nn.Module, task: Task, config: TrainConfig, log=print) -> None:
             elapsed = time.perf_counter() - started
             log(f"  step {step:6d}  loss {running / config.log_every:.4f}  {elapsed:6.1f}s")
             running = 0.0
+        if checkpoint is not None and (step % checkpoint_every == 0 or step == config.steps):
+            save_checkpoint(
+                checkpoint, model, optimizer, generator, Progress(step, running), config
+            )
 
 
 def longest_training_length(step: int, config: TrainConfig) -> int:
@@ -236,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train models on a task (regular, context-free or context-sensitive) with short inputs, test on longer ones, "
         "and print per-token accuracy per test length.",
         epilog="example:\n  neural-structures-train --task duplicate_string --models queue_rnn lstm"
+        "\n  neural-structures-train --task solve_equation --models stack_rnn --steps 60000 \\"
+        "\n      --checkpoint-dir runs/ckpt    # Ctrl-C, then the same command resumes"
         "\n\nThe whole Chomsky-hierarchy table (every task x model x seed, resumable, with "
         "tables and a heat map):\n  neural-structures-train suite --quick    (see suite --help)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -271,6 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
             "memory cell size of stack_rnn, queue_rnn, grefenstette_rnn",
         ),
         (
+            "--mix-size",
+            0,
+            4096,
+            defaults.mix_size,
+            "width of a ReLU layer before stack_rnn's GRU, mixing token, stack top and state "
+            "(0: none, Joulin-Mikolov)",
+        ),
+        (
             "--lstm-hidden-size",
             1,
             4096,
@@ -278,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
             "size of the lstm and rnn baselines",
         ),
         ("--log-every", 1, None, defaults.log_every, "print the loss every N steps"),
+        ("--checkpoint-every", 1, None, 1000, "with --checkpoint-dir, save every N steps"),
     ]
     for flag, smallest, largest, default, what in counts:
         parser.add_argument(
@@ -339,6 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
         "each input token on the test lengths (other models have no stack actions)",
     )
     parser.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        metavar="DIR",
+        help="save each model's training state in DIR/<task>-<model>-seed<seed>.pt and resume "
+        "from it when it is there: an interrupted run goes on where it stopped, a finished one "
+        "trains further with more --steps (default: no checkpoints)",
+    )
+    parser.add_argument(
         "--threads",
         type=integer_at_least(0),
         default=1,
@@ -355,7 +398,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["suite"]:
         return suite.main(argv[1:])
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.checkpoint_dir is not None:
+        try:
+            args.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            parser.error(f"--checkpoint-dir {args.checkpoint_dir}: {error.strerror}")
     if args.threads:
         torch.set_num_threads(args.threads)
     config = TrainConfig(
@@ -371,6 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hidden_size=args.hidden_size,
         cell_size=args.cell_size,
         value_code=args.value_code,
+        mix_size=args.mix_size,
         lstm_hidden_size=args.lstm_hidden_size,
         hard_actions_at_test=not args.soft_test,
         log_every=args.log_every,
@@ -384,7 +434,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_params = sum(p.numel() for p in model.parameters())
         print(f"== {kind} on {task.name}: {n_params} parameters, {config}", flush=True)
         started = time.perf_counter()
-        train(model, task, config, log=(lambda line: None) if args.quiet else _print_now)
+        checkpoint = (
+            None
+            if args.checkpoint_dir is None
+            else args.checkpoint_dir / f"{task.name}-{kind}-seed{config.seed}.pt"
+        )
+        try:
+            train(
+                model,
+                task,
+                config,
+                log=(lambda line: None) if args.quiet else _print_now,
+                checkpoint=checkpoint,
+                checkpoint_every=args.checkpoint_every,
+            )
+        except CheckpointError as error:
+            print(f"neural-structures-train: error: {error}", file=sys.stderr)
+            return 2
         accuracy = evaluate(model, task, lengths, config)
         for length, acc in accuracy.items() if not args.quiet else ():
             print(f"  test length {length:4d}  accuracy {acc:.4f}")
