@@ -41,19 +41,6 @@ def test_stack_rnn_builds_no_more_rows_than_steps_and_computes_the_same_logits()
     assert depths[-1] == 2  # the two rows the controller reads, even for one step
 
 
-def test_mix_layer_sits_between_the_step_inputs_and_the_gru_and_gets_gradient():
-    torch.manual_seed(0)
-    config = StackRNNConfig(n_inputs=4, n_outputs=2, hidden_size=8, cell_size=3, mix_size=16)
-    model = StackRNN(config)
-    assert model.mix[0].in_features == 8 + 2 * 3 + 8  # token, two stack rows, state
-    assert model.controller.input_size == 16
-    model(torch.randint(4, (5, 7)))[:, -1].sum().backward()
-    assert model.mix[0].weight.grad.abs().mean() > 1e-4
-    assert StackRNN(StackRNNConfig(n_inputs=4, n_outputs=2)).mix is None
-    with pytest.raises(ConfigurationError, match="mix_size must be >= 0, got -1"):
-        StackRNNConfig(n_inputs=4, n_outputs=2, mix_size=-1)
-
-
 def test_softmax_value_code_pushes_a_near_one_hot_code_the_stack_keeps():
     torch.manual_seed(0)
     config = StackRNNConfig(n_inputs=4, n_outputs=2, cell_size=6, value_code="softmax")
@@ -125,12 +112,6 @@ def test_training_cli_passes_the_value_code_to_the_stack_rnn(capsys):
     assert "value_code='softmax'" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["--value-code", "onehot"])
-
-
-def test_training_cli_passes_the_mix_size_to_the_stack_rnn(capsys):
-    argv = ["--models", "stack_rnn", "--steps", "1", "--train-lengths", "2-3"]
-    assert main([*argv, "--test-lengths", "4-4", "--mix-size", "12"]) == 0
-    assert "mix_size=12" in capsys.readouterr().out
 
 
 def test_curriculum_grows_the_longest_training_length_from_low_plus_two_to_high():

@@ -39,15 +39,8 @@ class StackRNNConfig:
     # over the cell (passed through tanh too, so both live in [-1, 1]). A near-discrete code
     # survives many pushes better: on modular_arithmetic_brackets it raised the test accuracy.
     value_code: str = "tanh"
-    # Width of a ReLU layer between the controller's inputs (token, stack top, previous state)
-    # and its GRU; 0 feeds them to the GRU directly (Joulin-Mikolov). A GRU step is one layer:
-    # it cannot look up an arbitrary table of (popped frame, inner value) pairs in the single
-    # step where a ")" must combine them; a hidden layer can.
-    mix_size: int = 0
 
     def __post_init__(self) -> None:
-        if self.mix_size < 0:
-            raise ConfigurationError(f"mix_size must be >= 0, got {self.mix_size}")
         if self.value_code not in VALUE_CODES:
             raise ConfigurationError(
                 f"value_code must be one of {', '.join(VALUE_CODES)}, got {self.value_code!r}"
@@ -68,13 +61,7 @@ class StackRNN(nn.Module):
         self.config = config
         c = config
         self.embed = nn.Embedding(c.n_inputs, c.hidden_size)
-        step_inputs = c.hidden_size + c.read_depth * c.cell_size
-        self.mix = (
-            nn.Sequential(nn.Linear(step_inputs + c.hidden_size, c.mix_size), nn.ReLU())
-            if c.mix_size
-            else None
-        )
-        self.controller = nn.GRUCell(c.mix_size or step_inputs, c.hidden_size)
+        self.controller = nn.GRUCell(c.hidden_size + c.read_depth * c.cell_size, c.hidden_size)
         self.to_actions = nn.Linear(c.hidden_size, 3)
         self.to_value = nn.Linear(c.hidden_size, c.cell_size)
         self.to_output = nn.Linear(c.hidden_size, c.n_outputs)
@@ -110,10 +97,7 @@ class StackRNN(nn.Module):
         outputs, taken = [], []
         for t in range(steps):
             top = self.stack.peek(state, self.config.read_depth).flatten(1)  # (B, k*C)
-            step_input = torch.cat([embedded[:, t], top], dim=1)
-            if self.mix is not None:
-                step_input = self.mix(torch.cat([step_input, hidden], dim=1))
-            hidden = self.controller(step_input, hidden)
+            hidden = self.controller(torch.cat([embedded[:, t], top], dim=1), hidden)
             actions = F.softmax(self.to_actions(hidden), dim=-1)  # (B, 3)
             if hard_actions:
                 actions = F.one_hot(actions.argmax(-1), 3).to(actions)

@@ -91,7 +91,6 @@ class TrainConfig:
     hidden_size: int = 32
     cell_size: int = 8
     value_code: str = "tanh"  # how stack_rnn codes pushed values (StackRNNConfig.value_code)
-    mix_size: int = 0  # stack_rnn's hidden layer before its GRU (StackRNNConfig.mix_size)
     lstm_hidden_size: int = 256
     hard_actions_at_test: bool = True
     log_every: int = 250
@@ -118,7 +117,6 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
                 2,
                 depth,
                 config.value_code,
-                config.mix_size,
             )
         )
     if kind == "lstm":
@@ -297,14 +295,6 @@ def build_parser() -> argparse.ArgumentParser:
             "memory cell size of stack_rnn, queue_rnn, grefenstette_rnn",
         ),
         (
-            "--mix-size",
-            0,
-            4096,
-            defaults.mix_size,
-            "width of a ReLU layer before stack_rnn's GRU, mixing token, stack top and state "
-            "(0: none, Joulin-Mikolov)",
-        ),
-        (
             "--lstm-hidden-size",
             1,
             4096,
@@ -420,7 +410,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         hidden_size=args.hidden_size,
         cell_size=args.cell_size,
         value_code=args.value_code,
-        mix_size=args.mix_size,
         lstm_hidden_size=args.lstm_hidden_size,
         hard_actions_at_test=not args.soft_test,
         log_every=args.log_every,
