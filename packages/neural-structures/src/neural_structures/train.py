@@ -78,6 +78,10 @@ class TrainConfig:
     steps: int = 2000
     batch_size: int = 32
     lr: float = 3e-3
+    # Step after which the learning rate falls linearly from ``lr`` to 0 at ``steps`` (0: the
+    # rate stays ``lr`` throughout). Annealing lets Adam settle into the minimum its noise
+    # keeps it hopping around, which is what a rule that must hold on longer inputs needs.
+    lr_decay_from: int = 0
     train_lengths: tuple[int, int] = (1, 40)
     # Fraction of the steps over which the longest training length grows linearly from
     # low + 2 to high (0: every length from the first step). Beware on nested brackets: short
@@ -182,6 +186,8 @@ def train(
     model.train()
     started = time.perf_counter()
     for step in range(done + 1, config.steps + 1):
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, config)
         high = longest_training_length(step, config)
         length = int(torch.randint(low, high + 1, (1,), generator=generator))
         batch = task.sample(config.batch_size, length, generator)
@@ -200,6 +206,15 @@ def train(
             save_checkpoint(
                 checkpoint, model, optimizer, generator, Progress(step, running), config
             )
+
+
+def learning_rate(step: int, config: TrainConfig) -> float:
+    """The learning rate of ``step`` (1-based) under ``config.lr_decay_from``: ``lr`` up to
+    that step, then a straight line down to ``lr / (steps - lr_decay_from)`` at the last."""
+    start = config.lr_decay_from
+    if start <= 0 or step <= start or start >= config.steps:
+        return config.lr
+    return config.lr * (config.steps - step + 1) / (config.steps - start)
 
 
 def longest_training_length(step: int, config: TrainConfig) -> int:
@@ -317,6 +332,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.lr,
         help="Adam learning rate (default %(default)g)",
     )
+    parser.add_argument(
+        "--lr-decay-from",
+        type=integer_at_least(0, 10**9),
+        default=defaults.lr_decay_from,
+        metavar="STEP",
+        help="after STEP, lower the learning rate linearly to 0 at the last step (default "
+        "%(default)s: constant); with --checkpoint-dir, a finished run can be resumed to anneal",
+    )
     for flag, default, use in (
         ("--train-lengths", defaults.train_lengths, "sampled for training"),
         ("--test-lengths", defaults.test_lengths, "to test on"),
@@ -395,6 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.checkpoint_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             parser.error(f"--checkpoint-dir {args.checkpoint_dir}: {error.strerror}")
+    if args.lr_decay_from >= args.steps > 0:
+        parser.error(f"--lr-decay-from {args.lr_decay_from} must be below --steps {args.steps}")
     if args.threads:
         torch.set_num_threads(args.threads)
     config = TrainConfig(
@@ -402,6 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         steps=args.steps,
         batch_size=args.batch_size,
         lr=args.lr,
+        lr_decay_from=args.lr_decay_from,
         train_lengths=args.train_lengths,
         curriculum=args.curriculum,
         test_lengths=args.test_lengths,

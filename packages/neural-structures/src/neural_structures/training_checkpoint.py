@@ -22,9 +22,10 @@ from neural_structures.errors import CheckpointError
 FORMAT = "neural-structures-train-checkpoint/1"
 
 # Fields of TrainConfig that do not change what training computes up to a given step: a run
-# may resume with other values (more steps to train further, another log or test setting).
+# may resume with other values (more steps to train further, a learning-rate decay from the
+# step reached, another log or test setting).
 RESUMABLE_CHANGES = frozenset(
-    {"steps", "log_every", "test_lengths", "test_samples", "hard_actions_at_test"}
+    {"steps", "lr_decay_from", "log_every", "test_lengths", "test_samples", "hard_actions_at_test"}
 )
 
 
