@@ -22,24 +22,13 @@ from llm_backends.backends.claude_agent import (  # noqa: E402
 )
 from llm_backends.testing import LoopbackAnthropicServer  # noqa: E402
 
-
-@pytest.fixture
-def jail(tmp_path):
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    (ws / "f.py").write_text("TODO")
-    (tmp_path / "secret.txt").write_text("TOP-SECRET-42")
-    (ws / "link_out.txt").symlink_to(tmp_path / "secret.txt")
-    return ws
-
-
 # --- the confinement check itself ---------------------------------------------------------------
 
 
 def test_paths_inside_the_workspace_are_allowed(jail):
     root = os.path.realpath(jail)
-    assert confined_path(root, "Write", {"file_path": f"{root}/f.py"}) == f"{root}/f.py"
-    assert confined_path(root, "Read", {"file_path": "f.py"}) == f"{root}/f.py"
+    assert confined_path(root, "Write", {"file_path": f"{root}/ok.py"}) == f"{root}/ok.py"
+    assert confined_path(root, "Read", {"file_path": "ok.py"}) == f"{root}/ok.py"
     assert (
         confined_path(root, "Edit", {"file_path": f"{root}/new/dir/g.py"}) == f"{root}/new/dir/g.py"
     )
@@ -52,7 +41,7 @@ def test_paths_inside_the_workspace_are_allowed(jail):
         ("Read", {"file_path": "{tmp}/secret.txt"}),
         ("Edit", {"file_path": "{root}/../secret.txt"}),
         ("Write", {"file_path": "../escape.py"}),
-        ("Read", {"file_path": "{root}/link_out.txt"}),
+        ("Read", {"file_path": "{root}/link_out"}),
         ("Write", {"file_path": "/etc/passwd"}),
         ("Read", {"file_path": "~/secret.txt"}),
         ("Write", {"file_path": "~root/x.txt"}),
@@ -73,7 +62,7 @@ def test_escapes_and_other_tools_are_refused(jail, tool, tool_input):
 
 def test_permission_callback_and_hook_agree_with_the_check(jail):
     root = os.path.realpath(jail)
-    allow = {"file_path": f"{root}/f.py"}
+    allow = {"file_path": f"{root}/ok.py"}
     deny = {"file_path": f"{os.path.dirname(root)}/secret.txt"}
     can_use_tool = make_permission_callback(root)
     hook = make_pre_tool_hook(root)
@@ -162,7 +151,7 @@ def run_agent(tmp_path, jail, steps):
             env={"CLAUDE_CONFIG_DIR": str(tmp_path / "claude-config")},
         )
         [result] = TaskHandler(backend, timeout_s=90, max_retries=0).run(
-            [AgentTask(jail, "fill f.py", (Path("f.py"),))]
+            [AgentTask(jail, "fill ok.py", (Path("ok.py"),))]
         )
     return result, server
 
@@ -171,11 +160,11 @@ def run_agent(tmp_path, jail, steps):
 def test_the_claude_code_cli_fills_the_todo_file_through_the_loopback_api(tmp_path, jail):
     root = os.path.realpath(jail)
     result, server = run_agent(
-        tmp_path, jail, [("Write", {"file_path": f"{root}/f.py", "content": "x = 1\n"})]
+        tmp_path, jail, [("Write", {"file_path": f"{root}/ok.py", "content": "x = 1\n"})]
     )
     assert result.ok, result.error
-    assert (jail / "f.py").read_text() == "x = 1\n"
-    assert result.written == [Path(root) / "f.py"]
+    assert (jail / "ok.py").read_text() == "x = 1\n"
+    assert result.written == [Path(root) / "ok.py"]
     assert result.usage.calls == 1 and result.usage.prompt_tokens > 0
     [write_result] = tool_results(server)
     assert not write_result.get("is_error")
@@ -189,7 +178,7 @@ def test_the_claude_code_cli_cannot_read_or_write_outside_the_workspace(tmp_path
         ("Read", {"file_path": f"{tmp}/secret.txt"}),
         ("Write", {"file_path": f"{tmp}/escaped.py", "content": "pwned"}),
         ("Edit", {"file_path": f"{tmp}/secret.txt", "old_string": "TOP", "new_string": "PWNED"}),
-        ("Write", {"file_path": f"{root}/link_out.txt", "content": "pwned"}),
+        ("Write", {"file_path": f"{root}/link_out", "content": "pwned"}),
         ("Write", {"file_path": f"{root}/../escaped2.py", "content": "pwned"}),
         ("Bash", {"command": f"echo pwned > {tmp}/escaped3.py"}),
     ]
@@ -199,7 +188,7 @@ def test_the_claude_code_cli_cannot_read_or_write_outside_the_workspace(tmp_path
     assert not any(
         (tmp_path / name).exists() for name in ("escaped.py", "escaped2.py", "escaped3.py")
     )
-    assert (jail / "f.py").read_text() == "TODO"
+    assert (jail / "ok.py").read_text() == "TODO"
     results = tool_results(server)
     assert len(results) == len(steps)
     assert all(r.get("is_error") for r in results), results

@@ -23,19 +23,6 @@ def snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture
-def jail(tmp_path):
-    """A workspace inside tmp_path next to a secret file that must never change."""
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    (ws / "ok.py").write_text("TODO")
-    (tmp_path / "secret.txt").write_text("secret")
-    (tmp_path / "outside").mkdir()
-    (ws / "link_out").symlink_to(tmp_path / "secret.txt")
-    (ws / "dir_out").symlink_to(tmp_path / "outside", target_is_directory=True)
-    return ws
-
-
 ESCAPES = [
     "../secret.txt",
     "sub/../../secret.txt",
@@ -107,7 +94,7 @@ def test_the_answer_only_ever_becomes_file_content(jail, tmp_path):
     )
     assert result.ok
     assert (jail / "ok.py").read_text() == answer
-    assert (tmp_path / "secret.txt").read_text() == "secret"
+    assert (tmp_path / "secret.txt").read_text() == "TOP-SECRET-42"
 
 
 parts = st.lists(
