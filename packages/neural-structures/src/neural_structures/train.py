@@ -275,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  neural-structures-train --task duplicate_string --models queue_rnn lstm"
         "\n  neural-structures-train --task solve_equation --models stack_rnn --steps 60000 \\"
         "\n      --checkpoint-dir runs/ckpt    # Ctrl-C, then the same command resumes"
+        "\n  neural-structures-train --task solve_equation --models stack_rnn --steps 90000 \\"
+        "\n      --lr-decay-from 60000 --checkpoint-dir runs/ckpt   # then 30,000 more, annealed"
         "\n\nThe whole Chomsky-hierarchy table (every task x model x seed, resumable, with "
         "tables and a heat map):\n  neural-structures-train suite --quick    (see suite --help)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
