@@ -78,9 +78,9 @@ class TrainConfig:
     steps: int = 2000
     batch_size: int = 32
     lr: float = 3e-3
-    # Step after which the learning rate falls linearly from ``lr`` to 0 at ``steps`` (0: the
-    # rate stays ``lr`` throughout). Annealing lets Adam settle into the minimum its noise
-    # keeps it hopping around, which is what a rule that must hold on longer inputs needs.
+    # Step after which the learning rate falls linearly towards 0 (``learning_rate``; 0: the
+    # rate stays ``lr`` throughout). On solve_equation, annealing the last 30,000 steps scored
+    # 0.04-0.05 higher on the test lengths than the same steps at a constant rate (README).
     lr_decay_from: int = 0
     train_lengths: tuple[int, int] = (1, 40)
     # Fraction of the steps over which the longest training length grows linearly from
@@ -339,8 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=integer_at_least(0, 10**9),
         default=defaults.lr_decay_from,
         metavar="STEP",
-        help="after STEP, lower the learning rate linearly to 0 at the last step (default "
-        "%(default)s: constant); with --checkpoint-dir, a finished run can be resumed to anneal",
+        help="after STEP, lower the learning rate linearly towards 0 (lr / (steps - STEP) at the "
+        "last step; default %(default)s: constant); with --checkpoint-dir, a finished run can be "
+        "resumed to anneal",
     )
     for flag, default, use in (
         ("--train-lengths", defaults.train_lengths, "sampled for training"),

@@ -21,9 +21,9 @@ from neural_structures.errors import CheckpointError
 
 FORMAT = "neural-structures-train-checkpoint/1"
 
-# Fields of TrainConfig that do not change what training computes up to a given step: a run
-# may resume with other values (more steps to train further, a learning-rate decay from the
-# step reached, another log or test setting).
+# Fields of TrainConfig a run may resume with other values: a log or test setting, which does
+# not change training, and the schedule from the step reached on (more steps to train further,
+# a learning-rate decay to anneal a finished run).
 RESUMABLE_CHANGES = frozenset(
     {"steps", "lr_decay_from", "log_every", "test_lengths", "test_samples", "hard_actions_at_test"}
 )
