@@ -200,12 +200,26 @@ def train(
         running += loss.item()
         if step % config.log_every == 0:
             elapsed = time.perf_counter() - started
-            log(f"  step {step:6d}  loss {running / config.log_every:.4f}  {elapsed:6.1f}s")
+            left = elapsed / (step - done) * (config.steps - step)
+            log(
+                f"  step {step:6d}/{config.steps}  loss {running / config.log_every:.4f}  "
+                f"{elapsed:6.1f}s  ({_time_left(left)} left)"
+            )
             running = 0.0
         if checkpoint is not None and (step % checkpoint_every == 0 or step == config.steps):
             save_checkpoint(
                 checkpoint, model, optimizer, generator, Progress(step, running), config
             )
+
+
+def _time_left(seconds: float) -> str:
+    """``seconds`` as a terminal reads it at a glance: ``45s``, ``12m 05s``, ``2h 57m``."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
 def learning_rate(step: int, config: TrainConfig) -> float:
