@@ -1,5 +1,6 @@
 """The training log says where a run stands and how long it has left, also after a resume."""
 
+from dataclasses import replace
 from itertools import count
 from types import SimpleNamespace
 
@@ -35,7 +36,7 @@ def test_the_time_left_is_estimated_from_the_steps_run_since_the_resume(tmp_path
         train(
             model,
             ReverseString(),
-            TrainConfig(**{**vars(config), "steps": steps}),
+            replace(config, steps=steps),
             log=lines.append,
             checkpoint=checkpoint,
         )
