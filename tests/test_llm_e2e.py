@@ -11,6 +11,7 @@ import pytest
 from llm_backends import AgentTask, TaskHandler
 from llm_backends.backends.local import LocalBackend, bundled_model_path
 from llm_backends.backends.openai import OpenAIBackend
+from llm_backends.testing import placeholder_task
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
@@ -25,16 +26,16 @@ def free_port() -> int:
 
 
 def four_tasks(root: Path) -> list[AgentTask]:
-    tasks = []
-    for i, what in enumerate(
-        ["adds two numbers", "returns a greeting", "squares a number", "negates a flag"]
-    ):
-        ws = root / f"task{i}"
-        ws.mkdir(parents=True)
-        (ws / "solution.py").write_text("TODO")
-        (ws / "spec.txt").write_text(f"A Python function that {what}.")
-        tasks.append(AgentTask(ws, f"Write a Python function that {what}.", (Path("solution.py"),)))
-    return tasks
+    return [
+        placeholder_task(
+            root / f"task{i}",
+            f"A Python function that {what}.",
+            f"Write a Python function that {what}.",
+        )
+        for i, what in enumerate(
+            ["adds two numbers", "returns a greeting", "squares a number", "negates a flag"]
+        )
+    ]
 
 
 def assert_filled_by_the_model(results):

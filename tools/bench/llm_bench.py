@@ -32,6 +32,7 @@ from pathlib import Path
 import openai
 from llm_backends import AgentTask, TaskHandler, build_messages, extract_file_content
 from llm_backends.backends.openai import OpenAIBackend
+from llm_backends.testing.workspaces import PLACEHOLDER_FILE, placeholder_task
 from llm_backends.workspace import build_view, write_inside
 
 
@@ -60,19 +61,17 @@ def loopback_server(latency_ms: float):
 
 
 def make_tasks(root: Path, count: int) -> list[AgentTask]:
-    tasks = []
-    for i in range(count):
-        ws = root / f"task{i:03d}"
-        ws.mkdir(parents=True)
-        (ws / "solution.py").write_text("TODO")
-        (ws / "spec.txt").write_text(f"Task {i}: return the number {i}.\n")
-        tasks.append(AgentTask(ws, f"Implement task {i}.", (Path("solution.py"),)))
-    return tasks
+    return [
+        placeholder_task(
+            root / f"task{i:03d}", f"Task {i}: return the number {i}.\n", f"Implement task {i}."
+        )
+        for i in range(count)
+    ]
 
 
 def reset(tasks: list[AgentTask]) -> None:
     for task in tasks:
-        (task.workspace / "solution.py").write_text("TODO")
+        (task.workspace / PLACEHOLDER_FILE).write_text("TODO")
 
 
 def sequential_baseline(tasks: list[AgentTask], url: str, model: str) -> float:
