@@ -31,17 +31,7 @@ def one_run(job: tuple[str, int, argparse.Namespace]) -> tuple[str, int, float, 
     """(code, seed, mean test accuracy, accuracy at length 40, minutes) of one training run."""
     code, seed, args = job
     torch.set_num_threads(1)
-    config = TrainConfig(
-        task=args.task,
-        steps=args.steps,
-        lr=args.lr,
-        curriculum=args.curriculum,
-        test_samples=args.test_samples,
-        seed=seed,
-        hidden_size=args.hidden_size,
-        cell_size=args.cell_size,
-        value_code=code,
-    )
+    config = TrainConfig.from_options(args, seed=seed, value_code=code)
     task = make_task(config.task)
     torch.manual_seed(seed)
     model = make_model("stack_rnn", task, config)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 import torch
 from neural_structures import (
@@ -11,6 +13,7 @@ from neural_structures import (
 from neural_structures.errors import ConfigurationError
 from neural_structures.train import (
     TrainConfig,
+    build_parser,
     evaluate,
     longest_training_length,
     main,
@@ -112,6 +115,20 @@ def test_training_cli_passes_the_value_code_to_the_stack_rnn(capsys):
     assert "value_code='softmax'" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["--value-code", "onehot"])
+
+
+def test_every_training_setting_is_taken_from_its_command_line_option():
+    argv = "--task parity_check --steps 7 --batch-size 5 --lr 0.5 --lr-decay-from 3 "
+    argv += "--train-lengths 2-9 --curriculum 0.25 --test-lengths 10-12 --test-samples 3 --seed 4 "
+    argv += "--hidden-size 6 --cell-size 2 --value-code softmax --lstm-hidden-size 9 --soft-test "
+    argv += "--log-every 11 --models lstm --quiet"
+    config = TrainConfig.from_options(
+        build_parser().parse_args(argv.split()), hard_actions_at_test=False
+    )
+    expected = TrainConfig("parity_check", 7, 5, 0.5, 3, (2, 9), 0.25, (10, 12), 3, 4, 6, 2)
+    assert config == replace(
+        expected, value_code="softmax", lstm_hidden_size=9, log_every=11, hard_actions_at_test=False
+    )
 
 
 def test_curriculum_grows_the_longest_training_length_from_low_plus_two_to_high():

@@ -15,7 +15,7 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib.metadata import version
 from pathlib import Path
 
@@ -98,6 +98,14 @@ class TrainConfig:
     lstm_hidden_size: int = 256
     hard_actions_at_test: bool = True
     log_every: int = 250
+
+    @classmethod
+    def from_options(cls, options: argparse.Namespace, **overrides: object) -> TrainConfig:
+        """The config whose fields take the parsed command-line options of the same name (the
+        others keep their defaults), then ``overrides``."""
+        names = {field.name for field in fields(cls)}
+        chosen = {name: value for name, value in vars(options).items() if name in names}
+        return cls(**(chosen | overrides))
 
 
 def make_task(name: str) -> Task:
@@ -439,24 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--lr-decay-from {args.lr_decay_from} must be below --steps {args.steps}")
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = TrainConfig(
-        task=args.task,
-        steps=args.steps,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        lr_decay_from=args.lr_decay_from,
-        train_lengths=args.train_lengths,
-        curriculum=args.curriculum,
-        test_lengths=args.test_lengths,
-        test_samples=args.test_samples,
-        seed=args.seed,
-        hidden_size=args.hidden_size,
-        cell_size=args.cell_size,
-        value_code=args.value_code,
-        lstm_hidden_size=args.lstm_hidden_size,
-        hard_actions_at_test=not args.soft_test,
-        log_every=args.log_every,
-    )
+    config = TrainConfig.from_options(args, hard_actions_at_test=not args.soft_test)
     task = make_task(config.task)
     lengths = list(range(config.test_lengths[0], config.test_lengths[1] + 1, args.test_step))
     summary = {}
