@@ -36,6 +36,7 @@ from neural_structures.arguments import (
 from neural_structures.console import interruptible
 from neural_structures.errors import CheckpointError, ConfigurationError
 from neural_structures.models import (
+    CONTROLLERS,
     VALUE_CODES,
     LatchRNN,
     LatchRNNConfig,
@@ -95,6 +96,7 @@ class TrainConfig:
     hidden_size: int = 32
     cell_size: int = 8
     value_code: str = "tanh"  # how stack_rnn codes pushed values (StackRNNConfig.value_code)
+    controller: str = "gru"  # stack_rnn's recurrent cell (StackRNNConfig.controller)
     lstm_hidden_size: int = 256
     hard_actions_at_test: bool = True
     log_every: int = 250
@@ -129,6 +131,7 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
                 2,
                 depth,
                 config.value_code,
+                config.controller,
             )
         )
     if kind == "lstm":
@@ -399,6 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.value_code,
         help="how stack_rnn codes the values it pushes: tanh (Joulin-Mikolov) or softmax, a "
         "near one-hot code that survives deep stacks better (default %(default)s)",
+    )
+    parser.add_argument(
+        "--controller",
+        choices=CONTROLLERS,
+        default=defaults.controller,
+        help="the recurrent cell that drives stack_rnn's stack (default %(default)s)",
     )
     parser.add_argument(
         "--soft-test",
