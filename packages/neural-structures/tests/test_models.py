@@ -17,6 +17,8 @@ from neural_structures.train import (
     evaluate,
     longest_training_length,
     main,
+    make_model,
+    make_task,
     train,
 )
 
@@ -82,6 +84,13 @@ def test_lstm_controller_carries_a_cell_state_across_steps():
     assert states[2][1].abs().max() > 1e-3
 
 
+def test_make_model_builds_the_stack_rnn_with_the_configured_controller():
+    task = make_task("solve_equation")
+    lstm = make_model("stack_rnn", task, TrainConfig(controller="lstm", hidden_size=12))
+    assert isinstance(lstm.controller, torch.nn.LSTMCell) and lstm.controller.hidden_size == 12
+    assert isinstance(make_model("stack_rnn", task, TrainConfig()).controller, torch.nn.GRUCell)
+
+
 def test_lstm_baseline_logits_cover_every_step():
     model = LSTMBaseline(LSTMConfig(n_inputs=4, n_outputs=2, hidden_size=16))
     assert model(torch.randint(4, (3, 7))).shape == (3, 7, 2)
@@ -129,20 +138,19 @@ def test_every_task_trains_and_tests_through_the_cli(task, capsys):
     assert "test length    4" in capsys.readouterr().out
 
 
-def test_training_cli_passes_the_value_code_to_the_stack_rnn(capsys):
+@pytest.mark.parametrize(
+    ("option", "value", "field", "rejected"),
+    [
+        ("--value-code", "softmax", "value_code", "onehot"),
+        ("--controller", "lstm", "controller", "rnn"),
+    ],
+)
+def test_training_cli_passes_its_options_to_the_stack_rnn(option, value, field, rejected, capsys):
     argv = ["--models", "stack_rnn", "--steps", "1", "--train-lengths", "2-3"]
-    assert main([*argv, "--test-lengths", "4-4", "--value-code", "softmax"]) == 0
-    assert "value_code='softmax'" in capsys.readouterr().out
+    assert main([*argv, "--test-lengths", "4-4", option, value]) == 0
+    assert f"{field}='{value}'" in capsys.readouterr().out
     with pytest.raises(SystemExit):
-        main(["--value-code", "onehot"])
-
-
-def test_training_cli_passes_the_controller_to_the_stack_rnn(capsys):
-    argv = ["--models", "stack_rnn", "--steps", "1", "--train-lengths", "2-3"]
-    assert main([*argv, "--test-lengths", "4-4", "--controller", "lstm"]) == 0
-    assert "controller='lstm'" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        main(["--controller", "rnn"])
+        main([option, rejected])
 
 
 def test_every_training_setting_is_taken_from_its_command_line_option():
