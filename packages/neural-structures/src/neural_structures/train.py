@@ -396,19 +396,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="fraction of the steps over which the longest training length grows from LOW+2 "
         "to HIGH of --train-lengths (default %(default)g: all lengths from the start)",
     )
-    parser.add_argument(
-        "--value-code",
-        choices=VALUE_CODES,
-        default=defaults.value_code,
-        help="how stack_rnn codes the values it pushes: tanh (Joulin-Mikolov) or softmax, a "
-        "near one-hot code that survives deep stacks better (default %(default)s)",
-    )
-    parser.add_argument(
-        "--controller",
-        choices=CONTROLLERS,
-        default=defaults.controller,
-        help="the recurrent cell that drives stack_rnn's stack (default %(default)s)",
-    )
+    stack_rnn_choices = [
+        (
+            "--value-code",
+            VALUE_CODES,
+            defaults.value_code,
+            "how stack_rnn codes the values it pushes: tanh (Joulin-Mikolov) or softmax, a "
+            "near one-hot code that survives deep stacks better",
+        ),
+        (
+            "--controller",
+            CONTROLLERS,
+            defaults.controller,
+            "the cell that drives stack_rnn's stack",
+        ),
+    ]
+    for flag, choices, default, what in stack_rnn_choices:
+        parser.add_argument(
+            flag, choices=choices, default=default, help=f"{what} (default %(default)s)"
+        )
     parser.add_argument(
         "--soft-test",
         action="store_true",
