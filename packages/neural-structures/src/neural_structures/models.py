@@ -23,7 +23,9 @@ from neural_structures.queue import NeuralQueue
 from neural_structures.stack import GrefenstetteStack, NeuralStack
 
 VALUE_CODES = ("tanh", "softmax")  # how a StackRNN codes the value it pushes
-CONTROLLERS = ("gru", "lstm")  # the recurrent cell that drives a StackRNN's stack
+# the recurrent cell that drives a StackRNN's stack, by the name StackRNNConfig.controller takes
+_CONTROLLER_CELLS: dict[str, type[nn.RNNCellBase]] = {"gru": nn.GRUCell, "lstm": nn.LSTMCell}
+CONTROLLERS = tuple(_CONTROLLER_CELLS)
 
 
 @dataclass(frozen=True)
@@ -40,19 +42,20 @@ class StackRNNConfig:
     # over the cell (passed through tanh too, so both live in [-1, 1]). A near-discrete code
     # survives many pushes better: on modular_arithmetic_brackets it raised the test accuracy.
     value_code: str = "tanh"
-    # The controller's recurrent cell: "gru" (as in Joulin-Mikolov's follow-ups) or "lstm".
-    # On solve_equation the plain LSTM fitted faster than the GRU Stack-RNN (package README).
+    # The controller's recurrent cell: "gru" (this model's first controller) or "lstm". On
+    # solve_equation the plain LSTM fitted faster than the GRU Stack-RNN (package README).
     controller: str = "gru"
 
     def __post_init__(self) -> None:
-        if self.value_code not in VALUE_CODES:
-            raise ConfigurationError(
-                f"value_code must be one of {', '.join(VALUE_CODES)}, got {self.value_code!r}"
-            )
-        if self.controller not in CONTROLLERS:
-            raise ConfigurationError(
-                f"controller must be one of {', '.join(CONTROLLERS)}, got {self.controller!r}"
-            )
+        choices = [
+            ("value_code", self.value_code, VALUE_CODES),
+            ("controller", self.controller, CONTROLLERS),
+        ]
+        for name, value, allowed in choices:
+            if value not in allowed:
+                raise ConfigurationError(
+                    f"{name} must be one of {', '.join(allowed)}, got {value!r}"
+                )
 
 
 class StackRNN(nn.Module):
@@ -69,7 +72,7 @@ class StackRNN(nn.Module):
         self.config = config
         c = config
         self.embed = nn.Embedding(c.n_inputs, c.hidden_size)
-        cell = nn.GRUCell if c.controller == "gru" else nn.LSTMCell
+        cell = _CONTROLLER_CELLS[c.controller]
         self.controller = cell(c.hidden_size + c.read_depth * c.cell_size, c.hidden_size)
         self.to_actions = nn.Linear(c.hidden_size, 3)
         self.to_value = nn.Linear(c.hidden_size, c.cell_size)
