@@ -177,8 +177,12 @@ def test_short_expressions_take_every_form_the_paper_allows():
 def test_solve_equation_labels_the_one_solution(length):
     from neural_structures.context_free_tasks import SolveEquation
 
-    for inputs, targets in _rows(SolveEquation(), length, batch=32):
+    rows = _rows(SolveEquation(), length, batch=32)
+    for inputs, targets in rows:
         left, right = _text(inputs).split("=")
         solutions = [x for x in range(5) if eval(left.replace("x", str(x))) % 5 == int(right)]
         assert len(left) == length and left.count("x") == 1
         assert solutions == [_label(targets)]
+    operators = {symbol for inputs, _ in rows for symbol in _text(inputs) if symbol in "+-*"}
+    # the paper's equations add and subtract only (a product could have X times 0)
+    assert operators == ({"-"} if length == 2 else {"+", "-"})
