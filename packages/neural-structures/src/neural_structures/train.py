@@ -80,8 +80,9 @@ class TrainConfig:
     batch_size: int = 32
     lr: float = 3e-3
     # Step after which the learning rate falls linearly towards 0 (``learning_rate``; 0: the
-    # rate stays ``lr`` throughout). On solve_equation, annealing the last 30,000 steps scored
-    # 0.04-0.05 higher on the test lengths than the same steps at a constant rate (README).
+    # rate stays ``lr`` throughout). On solve_equation as first defined (with ``*``, CHANGELOG),
+    # annealing the last 30,000 steps scored 0.04-0.05 higher on the test lengths than the
+    # same steps at a constant rate.
     lr_decay_from: int = 0
     train_lengths: tuple[int, int] = (1, 40)
     # Fraction of the steps over which the longest training length grows linearly from
