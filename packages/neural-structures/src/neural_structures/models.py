@@ -42,8 +42,7 @@ class StackRNNConfig:
     # over the cell (passed through tanh too, so both live in [-1, 1]). A near-discrete code
     # survives many pushes better: on modular_arithmetic_brackets it raised the test accuracy.
     value_code: str = "tanh"
-    # The controller's recurrent cell: "gru" (this model's first controller) or "lstm". On
-    # solve_equation the plain LSTM fitted faster than the GRU Stack-RNN (package README).
+    # The controller's recurrent cell: "gru" (this model's first controller) or "lstm".
     controller: str = "gru"
 
     def __post_init__(self) -> None:
