@@ -25,9 +25,7 @@ _APPLY = {
     MINUS: lambda a, b: (a - b) % MODULUS,
     TIMES: lambda a, b: a * b % MODULUS,
 }
-
-
-OPERATORS = (PLUS, MINUS, TIMES)
+OPERATORS = tuple(_APPLY)  # the binary operators random_expression draws from by default
 
 
 def random_expression(
@@ -111,6 +109,7 @@ class SolveEquation:
     name: ClassVar[str] = "solve_equation"
     n_inputs: ClassVar[int] = 12  # TIMES (7) keeps its id but never occurs
     n_outputs: ClassVar[int] = MODULUS
+    operators: ClassVar[tuple[int, ...]] = (PLUS, MINUS)
 
     def sample(self, batch_size: int, length: int, generator: torch.Generator) -> TaskBatch:
         """Random equations whose expression has ``length`` tokens, one number of which is
@@ -118,7 +117,7 @@ class SolveEquation:
         check_length(length)
         rows, labels = [], []
         for _ in range(batch_size):
-            tokens = random_expression(length, generator, (PLUS, MINUS))
+            tokens = random_expression(length, generator, self.operators)
             numbers = [i for i, token in enumerate(tokens) if token < MODULUS]
             unknown = numbers[int(torch.randint(len(numbers), (), generator=generator))]
             x, tokens[unknown] = tokens[unknown], X
