@@ -4,29 +4,23 @@ import pytest
 import torch
 from dag_executor import DagConfig, ExpressionSyntaxError, expression_to_dag, to_expr
 from nanogpt_dag.questions import SPLITS, dag_config_for, make_questions, split_shapes
-from nanogpt_dag.token_roles import (
-    CLOSE,
-    DIGIT,
-    MINUS,
-    NONE,
-    OPEN,
-    PLUS,
-    POINT,
-    TIMES,
-    canonical_text,
-    digit_places,
-)
+from nanogpt_dag.token_roles import ROLES, canonical_text, digit_places
+
+
+def _roles(names):
+    """Role classes spelled by name, e.g. "digit none plus"."""
+    return [ROLES.index(name) for name in names.split()]
 
 
 def test_canonical_text_joins_adjacent_digits_only():
-    roles = [DIGIT, DIGIT, POINT, DIGIT, NONE, PLUS, NONE, MINUS, OPEN, DIGIT, TIMES, DIGIT, CLOSE]
+    roles = _roles("digit digit point digit none plus none minus open digit times digit close")
     digits = [1, 2, 0, 5, 0, 0, 0, 0, 0, 3, 0, 4, 0]
     assert canonical_text(roles, digits) == "12.5 + - ( 3 * 4 )"
     assert to_expr(canonical_text(roles, digits)).value() == 12.5 - 12
 
 
 def test_digits_split_by_a_space_are_two_numbers_and_do_not_parse():
-    text = canonical_text([DIGIT, NONE, DIGIT], [1, 0, 2])
+    text = canonical_text(_roles("digit none digit"), [1, 0, 2])
     assert text == "1 2"
     with pytest.raises(ExpressionSyntaxError):
         to_expr(text)
@@ -34,7 +28,7 @@ def test_digits_split_by_a_space_are_two_numbers_and_do_not_parse():
 
 def test_digit_places_right_align_integers_and_follow_with_decimals():
     config = DagConfig(depth=2, max_digits=3, max_decimals=2)
-    roles = [DIGIT, DIGIT, POINT, DIGIT, NONE, PLUS, NONE, DIGIT]  # "12.5 + 7"
+    roles = _roles("digit digit point digit none plus none digit")  # "12.5 + 7"
     assert digit_places(roles, config) == [(0, 0, 1), (1, 0, 2), (3, 0, 3), (7, 1, 2)]
 
 

@@ -3,19 +3,8 @@ checked row by row against a direct reading of the definition on decoded strings
 
 import pytest
 import torch
-from neural_structures.context_sensitive_tasks import (
-    BinaryAddition,
-    BucketSort,
-    DuplicateString,
-    MissingDuplicate,
-    OddFirst,
-)
-from neural_structures.regular_tasks import (
-    CycleNavigation,
-    EvenPairs,
-    ModularArithmetic,
-    ParityCheck,
-)
+from neural_structures import context_sensitive_tasks as sensitive
+from neural_structures import regular_tasks as regular
 from neural_structures.tasks import IGNORE, TASKS
 
 
@@ -31,14 +20,14 @@ def _label(targets):
 
 @pytest.mark.parametrize("length", [1, 2, 7, 40])
 def test_parity_check_counts_the_bs(length):
-    for inputs, targets in _rows(ParityCheck(), length):
+    for inputs, targets in _rows(regular.ParityCheck(), length):
         word = "".join("ab"[t] for t in inputs)
         assert _label(targets) == (word.count("b") % 2 == 0)
 
 
 @pytest.mark.parametrize("length", [1, 2, 7, 40])
 def test_even_pairs_counts_ab_and_ba(length):
-    for inputs, targets in _rows(EvenPairs(), length):
+    for inputs, targets in _rows(regular.EvenPairs(), length):
         word = "".join("ab"[t] for t in inputs)
         pairs = sum(word[i : i + 2] in ("ab", "ba") for i in range(len(word) - 1))
         assert _label(targets) == (pairs % 2 == 0)
@@ -47,22 +36,34 @@ def test_even_pairs_counts_ab_and_ba(length):
 @pytest.mark.parametrize("length", [1, 2, 5, 20])
 def test_modular_arithmetic_is_the_expressions_value_mod_5(length):
     symbols = "01234+-*"
-    for inputs, targets in _rows(ModularArithmetic(), length):
+    for inputs, targets in _rows(regular.ModularArithmetic(), length):
         text = "".join(symbols[t] for t in inputs)
         assert len(inputs) == 2 * length - 1
         assert _label(targets) == eval(text) % 5  # Python's precedence is the definition's
 
 
 def test_modular_arithmetic_respects_precedence():
-    tokens = [2, ModularArithmetic.PLUS, 3, ModularArithmetic.TIMES, 4]  # 2 + 12 = 14
-    assert ModularArithmetic.value(tokens) == 4
-    tokens = [1, ModularArithmetic.MINUS, 3, ModularArithmetic.TIMES, 3]  # 1 - 9 = -8
-    assert ModularArithmetic.value(tokens) == 2
+    tokens = [
+        2,
+        regular.ModularArithmetic.PLUS,
+        3,
+        regular.ModularArithmetic.TIMES,
+        4,
+    ]  # 2 + 12 = 14
+    assert regular.ModularArithmetic.value(tokens) == 4
+    tokens = [
+        1,
+        regular.ModularArithmetic.MINUS,
+        3,
+        regular.ModularArithmetic.TIMES,
+        3,
+    ]  # 1 - 9 = -8
+    assert regular.ModularArithmetic.value(tokens) == 2
 
 
 @pytest.mark.parametrize("length", [1, 3, 40])
 def test_cycle_navigation_ends_where_the_walk_ends(length):
-    for inputs, targets in _rows(CycleNavigation(), length):
+    for inputs, targets in _rows(regular.CycleNavigation(), length):
         position = 0
         for move in inputs:
             position = (position + {0: 0, 1: 1, 2: -1}[move]) % 5
@@ -77,15 +78,15 @@ def _answer(task, inputs, targets, length):
 
 @pytest.mark.parametrize("length", [1, 2, 9])
 def test_duplicate_string_writes_the_input_twice(length):
-    for inputs, targets in _rows(DuplicateString(), length):
-        word, answer = _answer(DuplicateString, inputs, targets, length)
+    for inputs, targets in _rows(sensitive.DuplicateString(), length):
+        word, answer = _answer(sensitive.DuplicateString, inputs, targets, length)
         assert answer == word + word
 
 
 @pytest.mark.parametrize("length", [1, 2, 9])
 def test_odd_first_writes_odd_positions_then_even_ones(length):
-    for inputs, targets in _rows(OddFirst(), length):
-        word, answer = _answer(OddFirst, inputs, targets, length)
+    for inputs, targets in _rows(sensitive.OddFirst(), length):
+        word, answer = _answer(sensitive.OddFirst, inputs, targets, length)
         assert answer == [word[i] for i in range(0, length, 2)] + [
             word[i] for i in range(1, length, 2)
         ]
@@ -104,7 +105,12 @@ def test_every_task_is_seeded_and_keeps_its_vocabularies(name):
 
 def test_labels_are_not_constant():
     """A generator whose labels never vary would let a constant guess score 100%."""
-    for task in (ParityCheck(), EvenPairs(), ModularArithmetic(), CycleNavigation()):
+    for task in (
+        regular.ParityCheck(),
+        regular.EvenPairs(),
+        regular.ModularArithmetic(),
+        regular.CycleNavigation(),
+    ):
         batch = task.sample(256, 9, torch.Generator().manual_seed(1))
         counts = torch.bincount(batch.targets[:, -1], minlength=task.n_outputs)
         assert counts.min() > 0.05 * 256 / task.n_outputs, (task.name, counts.tolist())
@@ -112,9 +118,9 @@ def test_labels_are_not_constant():
 
 @pytest.mark.parametrize("length", [1, 2, 9])
 def test_missing_duplicate_names_the_hidden_token(length):
-    for inputs, targets in _rows(MissingDuplicate(), length):
-        assert inputs.count(MissingDuplicate.MISSING) == 1
-        hidden = inputs.index(MissingDuplicate.MISSING)
+    for inputs, targets in _rows(sensitive.MissingDuplicate(), length):
+        assert inputs.count(sensitive.MissingDuplicate.MISSING) == 1
+        hidden = inputs.index(sensitive.MissingDuplicate.MISSING)
         twin = (hidden + length) % (2 * length)
         assert _label(targets) == inputs[twin]
         assert inputs[:length][: min(hidden, twin)] == inputs[length:][: min(hidden, twin)]
@@ -122,9 +128,9 @@ def test_missing_duplicate_names_the_hidden_token(length):
 
 @pytest.mark.parametrize("length", [1, 2, 9])
 def test_binary_addition_is_the_sum_low_bit_first(length):
-    for inputs, targets in _rows(BinaryAddition(), length):
-        strings, answer = _answer(BinaryAddition, inputs, targets, 2 * length + 1)
-        assert strings[length] == BinaryAddition.PLUS
+    for inputs, targets in _rows(sensitive.BinaryAddition(), length):
+        strings, answer = _answer(sensitive.BinaryAddition, inputs, targets, 2 * length + 1)
+        assert strings[length] == sensitive.BinaryAddition.PLUS
 
         def number(bits):
             return sum(bit << i for i, bit in enumerate(bits))
@@ -135,8 +141,8 @@ def test_binary_addition_is_the_sum_low_bit_first(length):
 
 @pytest.mark.parametrize("length", [1, 2, 9])
 def test_bucket_sort_sorts(length):
-    for inputs, targets in _rows(BucketSort(), length):
-        word, answer = _answer(BucketSort, inputs, targets, length)
+    for inputs, targets in _rows(sensitive.BucketSort(), length):
+        word, answer = _answer(sensitive.BucketSort, inputs, targets, length)
         assert answer == sorted(word)
 
 

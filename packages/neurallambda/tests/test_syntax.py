@@ -1,42 +1,30 @@
 import pytest
-from neurallambda import (
-    BoolLiteral,
-    Call,
-    Defn,
-    Fn,
-    IntLiteral,
-    Let,
-    ParseError,
-    Primitive,
-    Program,
-    Quote,
-    Symbol,
-    format_program,
-    parse,
-    parse_expr,
-)
+from neurallambda import ParseError, format_program, parse, parse_expr
+from neurallambda import syntax as s
 
 
 def test_parses_the_seed_example():
-    assert parse_expr("((fn [x] x) 42)") == Call(Fn(("x",), Symbol("x")), (IntLiteral(42),))
+    assert parse_expr("((fn [x] x) 42)") == s.Call(s.Fn(("x",), s.Symbol("x")), (s.IntLiteral(42),))
 
 
 def test_parses_negative_integers_and_minus_primitive():
-    assert parse_expr("(- -3 4)") == Call(Primitive("-"), (IntLiteral(-3), IntLiteral(4)))
+    assert parse_expr("(- -3 4)") == s.Call(s.Primitive("-"), (s.IntLiteral(-3), s.IntLiteral(4)))
 
 
 def test_parses_booleans_quotes_and_multi_character_names():
     expr = parse_expr("'(true false my-name '())")
-    assert expr == Quote((BoolLiteral(True), BoolLiteral(False), Symbol("my-name"), Quote(())))
+    assert expr == s.Quote(
+        (s.BoolLiteral(True), s.BoolLiteral(False), s.Symbol("my-name"), s.Quote(()))
+    )
 
 
 def test_parses_let_and_definitions():
     program = parse("(defn inc [n] (+ n 1))\n(let [a 2 b (inc a)] b)")
     assert program.definitions == (
-        Defn("inc", ("n",), Call(Primitive("+"), (Symbol("n"), IntLiteral(1)))),
+        s.Defn("inc", ("n",), s.Call(s.Primitive("+"), (s.Symbol("n"), s.IntLiteral(1)))),
     )
-    assert program.body == Let(
-        (("a", IntLiteral(2)), ("b", Call(Symbol("inc"), (Symbol("a"),)))), Symbol("b")
+    assert program.body == s.Let(
+        (("a", s.IntLiteral(2)), ("b", s.Call(s.Symbol("inc"), (s.Symbol("a"),)))), s.Symbol("b")
     )
 
 
@@ -45,7 +33,9 @@ def test_comments_and_newlines_are_ignored():
 
 
 def test_printer_writes_canonical_text():
-    program = Program((Defn("f", ("a", "b"), Symbol("a")),), Call(Symbol("f"), (IntLiteral(-1),)))
+    program = s.Program(
+        (s.Defn("f", ("a", "b"), s.Symbol("a")),), s.Call(s.Symbol("f"), (s.IntLiteral(-1),))
+    )
     assert format_program(program) == "(defn f [a b] a)\n(f -1)"
 
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neural_structures import suite
+from neural_structures import models, suite
 from neural_structures.action_profile import action_profile
 from neural_structures.arguments import (
     MAX_LENGTH,
@@ -35,21 +35,6 @@ from neural_structures.arguments import (
 )
 from neural_structures.console import interruptible
 from neural_structures.errors import CheckpointError, ConfigurationError
-from neural_structures.models import (
-    CONTROLLERS,
-    VALUE_CODES,
-    LatchRNN,
-    LatchRNNConfig,
-    LSTMBaseline,
-    LSTMConfig,
-    MemoryRNN,
-    MemoryRNNConfig,
-    RNNBaseline,
-    StackRNN,
-    StackRNNConfig,
-    TapeRNN,
-    TapeRNNConfig,
-)
 from neural_structures.tasks import IGNORE, TASKS, Task
 from neural_structures.training_checkpoint import Progress, load_checkpoint, save_checkpoint
 from neural_structures.transformer_models import TransformerConfig, TransformerController
@@ -123,8 +108,8 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
     if kind == "stack_rnn":
         # Enough rows for the longest training sequence; evaluate() passes a deeper stack.
         depth = 2 * config.train_lengths[1] + 2
-        return StackRNN(
-            StackRNNConfig(
+        return models.StackRNN(
+            models.StackRNNConfig(
                 task.n_inputs,
                 task.n_outputs,
                 config.hidden_size,
@@ -136,13 +121,17 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
             )
         )
     if kind == "lstm":
-        return LSTMBaseline(LSTMConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size))
+        return models.LSTMBaseline(
+            models.LSTMConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size)
+        )
     if kind == "rnn":
-        return RNNBaseline(LSTMConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size))
+        return models.RNNBaseline(
+            models.LSTMConfig(task.n_inputs, task.n_outputs, config.lstm_hidden_size)
+        )
     if kind in ("queue_rnn", "grefenstette_rnn"):
         memory = "queue" if kind == "queue_rnn" else "stack"
-        return MemoryRNN(
-            MemoryRNNConfig(
+        return models.MemoryRNN(
+            models.MemoryRNNConfig(
                 task.n_inputs,
                 task.n_outputs,
                 memory,
@@ -153,14 +142,16 @@ def make_model(kind: str, task: Task, config: TrainConfig) -> nn.Module:
     if kind == "tape_rnn":
         # a slot per step of the longest input (duplicate_string reads 3n + 1 steps)
         slots = 4 * max(config.test_lengths[1], config.train_lengths[1]) + 8
-        return TapeRNN(
-            TapeRNNConfig(
+        return models.TapeRNN(
+            models.TapeRNNConfig(
                 task.n_inputs, task.n_outputs, config.hidden_size, config.cell_size, slots
             )
         )
     if kind == "latch_rnn":
-        return LatchRNN(
-            LatchRNNConfig(task.n_inputs, task.n_outputs, config.hidden_size, config.cell_size)
+        return models.LatchRNN(
+            models.LatchRNNConfig(
+                task.n_inputs, task.n_outputs, config.hidden_size, config.cell_size
+            )
         )
     if kind in ("transformer", "stack_transformer"):
         return TransformerController(
@@ -272,7 +263,7 @@ def evaluate(
 
 
 def _print_action_profile(
-    model: StackRNN, task: Task, lengths: Sequence[int], config: TrainConfig
+    model: models.StackRNN, task: Task, lengths: Sequence[int], config: TrainConfig
 ) -> None:
     profile = action_profile(
         model,
@@ -400,14 +391,14 @@ def build_parser() -> argparse.ArgumentParser:
     stack_rnn_choices = [
         (
             "--value-code",
-            VALUE_CODES,
+            models.VALUE_CODES,
             defaults.value_code,
             "how stack_rnn codes the values it pushes: tanh (Joulin-Mikolov) or softmax, a "
             "near one-hot code that survives deep stacks better",
         ),
         (
             "--controller",
-            CONTROLLERS,
+            models.CONTROLLERS,
             defaults.controller,
             "the cell that drives stack_rnn's stack",
         ),
@@ -493,7 +484,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         accuracy = evaluate(model, task, lengths, config)
         for length, acc in accuracy.items() if not args.quiet else ():
             print(f"  test length {length:4d}  accuracy {acc:.4f}")
-        if args.action_profile and isinstance(model, StackRNN):
+        if args.action_profile and isinstance(model, models.StackRNN):
             _print_action_profile(model, task, lengths, config)
         mean = sum(accuracy.values()) / len(accuracy)
         summary[kind] = mean

@@ -29,7 +29,7 @@ from symtensor_store import (
 from symtensor_autograd.functions.routing import (
     flat_positions,
     received_texts,
-    scatter_numeric,
+    scatter_back,
     send_scattered,
 )
 from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel, stamp
@@ -90,9 +90,10 @@ class SliceAttention(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None, None, None
         (x,) = ctx.saved_tensors
-        base = unchanged_texts(x, ctx.x_texts, "slice_attention's input")
-        send_scattered(ctx.channel, x, ctx.sources, diffs, base)
-        grad = scatter_numeric(grad_out, ctx.sources, x.shape, x.dtype, ctx.weights)
+        what = "slice_attention's input"
+        grad = scatter_back(
+            ctx.channel, x, ctx.sources, diffs, grad_out, ctx.x_texts, what, ctx.weights
+        )
         return grad, None, None
 
 

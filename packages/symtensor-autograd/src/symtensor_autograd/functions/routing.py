@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from symtensor_autograd.gradient_channel import GradientChannel, channel_of
-from symtensor_autograd.texts import combine_diffs, read_texts, text_tensor
+from symtensor_autograd.texts import combine_diffs, read_texts, text_tensor, unchanged_texts
 
 
 def scatter_numeric(
@@ -61,6 +61,27 @@ def send_scattered(
         texts[target], conflicts = combined.diff, conflicts + combined.conflicts
     diffs = text_tensor(texts, source.shape, source.st_root, dtype=source.dtype, temporary=True)
     channel_of(source, channel).send(source, diffs, base=base, conflicts=conflicts)
+
+
+def scatter_back(
+    channel: GradientChannel,
+    source: torch.Tensor,
+    sources: np.ndarray,
+    out_diffs: Sequence[str | None] | None,
+    grad_out: torch.Tensor,
+    saved_texts: tuple[str | None, ...],
+    what: str,
+    weights: np.ndarray | None = None,
+) -> torch.Tensor:
+    """Backward of an index-like Function for one ``source``: both gradient channels.
+
+    ``source`` is sent its share of the output diffs (combined against ``saved_texts``, the
+    texts forward read, after checking it still holds them; ``what`` names it in that error)
+    and its numeric gradient, ``grad_out`` scattered (times ``weights``), is returned.
+    """
+    base = unchanged_texts(source, saved_texts, what)
+    send_scattered(channel, source, sources, out_diffs, base)
+    return scatter_numeric(grad_out, sources, source.shape, source.dtype, weights)
 
 
 def received_texts(channel: GradientChannel, value: torch.Tensor) -> list[str] | None:

@@ -12,19 +12,9 @@ import numpy as np
 import torch
 from symtensor_store import gather, reclaim_when_collected, select_flat_indices
 
-from symtensor_autograd.functions.routing import (
-    flat_positions,
-    received_texts,
-    scatter_numeric,
-    send_scattered,
-)
+from symtensor_autograd.functions.routing import flat_positions, received_texts, scatter_back
 from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel, stamp
-from symtensor_autograd.texts import (
-    TensorRef,
-    forward_texts,
-    require_symbolic,
-    unchanged_texts,
-)
+from symtensor_autograd.texts import TensorRef, forward_texts, require_symbolic
 
 
 class _Gather(torch.autograd.Function):
@@ -45,9 +35,9 @@ class _Gather(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None, None, None, None
         (source,) = ctx.saved_tensors
-        base = unchanged_texts(source, ctx.source_texts, "the sliced tensor")
-        send_scattered(ctx.channel, source, ctx.sources, diffs, base)
-        grad = scatter_numeric(grad_out, ctx.sources, source.shape, source.dtype)
+        grad = scatter_back(
+            ctx.channel, source, ctx.sources, diffs, grad_out, ctx.source_texts, "the sliced tensor"
+        )
         return grad, None, None, None
 
 
@@ -106,11 +96,15 @@ class _Fork(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None, None, None
         (source,) = ctx.saved_tensors
-        base = unchanged_texts(source, ctx.source_texts, "the forked tensor")
-        stacked_sources = np.concatenate(sources)
-        send_scattered(ctx.channel, source, stacked_sources, all_diffs, base)
-        numeric = torch.cat([g.reshape(-1) for g in grads_out])
-        grad = scatter_numeric(numeric, stacked_sources, source.shape, source.dtype)
+        grad = scatter_back(
+            ctx.channel,
+            source,
+            np.concatenate(sources),
+            all_diffs,
+            torch.cat([g.reshape(-1) for g in grads_out]),
+            ctx.source_texts,
+            "the forked tensor",
+        )
         return grad, None, None
 
 

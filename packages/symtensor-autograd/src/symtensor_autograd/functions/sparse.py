@@ -14,14 +14,9 @@ from symtensor_store import dense_to_sparse as store_dense_to_sparse
 from symtensor_store import reclaim_when_collected
 from symtensor_store import sparse_to_dense as store_sparse_to_dense
 
-from symtensor_autograd.functions.routing import received_texts, scatter_numeric, send_scattered
+from symtensor_autograd.functions.routing import received_texts, scatter_back
 from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel, stamp
-from symtensor_autograd.texts import (
-    TensorRef,
-    forward_texts,
-    require_symbolic,
-    unchanged_texts,
-)
+from symtensor_autograd.texts import TensorRef, forward_texts, require_symbolic
 
 
 def _flat(coordinates: torch.Tensor, shape: Sequence[int]) -> np.ndarray:
@@ -52,9 +47,10 @@ class DenseToSparse(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None, None
         (dense,) = ctx.saved_tensors
-        base = unchanged_texts(dense, ctx.dense_texts, "dense_to_sparse's input")
-        send_scattered(ctx.channel, dense, ctx.sources, diffs, base)
-        return scatter_numeric(grad_values, ctx.sources, dense.shape, dense.dtype), None
+        what = "dense_to_sparse's input"
+        return scatter_back(
+            ctx.channel, dense, ctx.sources, diffs, grad_values, ctx.dense_texts, what
+        ), None
 
 
 class SparseToDense(torch.autograd.Function):
@@ -83,9 +79,8 @@ class SparseToDense(torch.autograd.Function):
         for flat, k in positions.items():
             sources[flat] = k
         (values,) = ctx.saved_tensors
-        base = unchanged_texts(values, ctx.values_texts, "sparse_to_dense's values")
-        send_scattered(ctx.channel, values, sources, diffs, base)
-        grad = scatter_numeric(grad_dense, sources, values.shape, values.dtype)
+        what = "sparse_to_dense's values"
+        grad = scatter_back(ctx.channel, values, sources, diffs, grad_dense, ctx.values_texts, what)
         return None, grad, None, None
 
 

@@ -11,20 +11,9 @@ import numpy as np
 import torch
 from symtensor_store import reclaim_when_collected, stack_tensors
 
-from symtensor_autograd.functions.routing import (
-    flat_positions,
-    received_texts,
-    scatter_numeric,
-    send_scattered,
-)
+from symtensor_autograd.functions.routing import flat_positions, received_texts, scatter_back
 from symtensor_autograd.gradient_channel import GradientChannel, resolve_channel, stamp
-from symtensor_autograd.texts import (
-    TensorRef,
-    forward_texts,
-    require_same_root,
-    require_symbolic,
-    unchanged_texts,
-)
+from symtensor_autograd.texts import TensorRef, forward_texts, require_same_root, require_symbolic
 
 
 class StStack(torch.autograd.Function):
@@ -55,11 +44,12 @@ class StStack(torch.autograd.Function):
             if not ctx.needs_input_grad[2 + k]:
                 grads.append(None)
                 continue
-            base = unchanged_texts(source, ctx.texts[k], f"st_stack's tensors[{k}]")
             inside = (ctx.ids >= k * ctx.numel) & (ctx.ids < (k + 1) * ctx.numel)
             sources = np.where(inside, ctx.ids - k * ctx.numel, -1)
-            send_scattered(ctx.channel, source, sources, diffs, base)
-            grads.append(scatter_numeric(grad_out, sources, source.shape, source.dtype))
+            what = f"st_stack's tensors[{k}]"
+            grads.append(
+                scatter_back(ctx.channel, source, sources, diffs, grad_out, ctx.texts[k], what)
+            )
         return None, None, *grads
 
 
