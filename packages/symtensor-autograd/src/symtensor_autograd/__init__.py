@@ -42,6 +42,7 @@ from symtensor_autograd.gradient_channel import (
     TextGradient,
     channel_of,
     resolve_channel,
+    send_diffs,
     stamp,
 )
 from symtensor_autograd.keywords import (
@@ -104,6 +105,7 @@ __all__ = [
     "register_tensor_ops",
     "resolve_channel",
     "retrieve",
+    "send_diffs",
     "stamp",
     "text_edit_distance_ratio",
     "text_tensor",

@@ -15,12 +15,15 @@ import Levenshtein
 import torch
 
 from symtensor_autograd.errors import GradientChannelError, LossShapeError
-from symtensor_autograd.gradient_channel import GradientChannel, channel_of, resolve_channel
+from symtensor_autograd.gradient_channel import (
+    GradientChannel,
+    resolve_channel,
+    send_diffs,
+)
 from symtensor_autograd.texts import (
     read_texts,
     require_same_root,
     require_symbolic,
-    text_tensor,
     unchanged_texts,
     unified_diff,
 )
@@ -67,10 +70,7 @@ class EditDistanceRatio(torch.autograd.Function):
                 unified_diff(a or "", e or "")
                 for a, e in zip(actual_texts, expected_texts, strict=True)
             ]
-            diff_tensor = text_tensor(
-                diffs, actual.shape, actual.st_root, dtype=actual.dtype, temporary=True
-            )
-            channel_of(actual, ctx.channel).send(actual, diff_tensor, base=actual_texts)
+            send_diffs(actual, diffs, ctx.channel, base=actual_texts)
         grad_actual = (grad_loss * ratio).to(actual.dtype)
         return grad_actual, None, None
 

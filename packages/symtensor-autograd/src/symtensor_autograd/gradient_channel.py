@@ -11,8 +11,8 @@ owned by one model, that every Function of this package is handed explicitly:
    gradient belongs. A module stamps its own parameters the same way (``StMoeModule`` does this
    for its experience).
 2. **Backward, sending.** When a Function's backward has the text gradient of one of its symbolic
-   inputs ``x`` (a diff tensor of ``x``'s shape), it calls ``channel_of(x, ctx.channel).send(x,
-   diffs)``. The loss starts this: ``edit_distance_ratio`` sends ``diff(actual, expected)``.
+   inputs ``x`` (one diff per element of ``x``), it calls ``send_diffs(x, diffs, ctx.channel)``,
+   which sends them on ``x``'s own channel (``channel_of``). The loss starts this: ``edit_distance_ratio`` sends ``diff(actual, expected)``.
 3. **Backward, receiving.** The Function that produced ``y`` calls ``channel.receive(y)`` at the
    top of its backward. Autograd runs backward in reverse topological order, so every consumer
    of ``y`` has sent by then. Two consumers' diffs for one value are combined (the value's text
@@ -202,6 +202,24 @@ def channel_of(value: torch.Tensor, default: GradientChannel) -> GradientChannel
     """The channel a text gradient of ``value`` must be sent on: its stamp, else ``default``."""
     stamped = getattr(value, "st_channel", None)
     return default if stamped is None else stamped
+
+
+def send_diffs(
+    value: torch.Tensor,
+    diffs: Sequence[str],
+    default: GradientChannel,
+    *,
+    base: Sequence[str | None] | None = None,
+    conflicts: int = 0,
+) -> None:
+    """Send ``diffs`` (one unified diff per element of ``value``, flat, "" for none) as
+    ``value``'s text gradient on :func:`channel_of` ``(value, default)``.
+
+    The diffs travel in a temporary symbolic tensor of ``value``'s shape; ``base`` and
+    ``conflicts`` are as in :meth:`GradientChannel.send`.
+    """
+    tensor = text_tensor(diffs, value.shape, value.st_root, dtype=value.dtype, temporary=True)
+    channel_of(value, default).send(value, tensor, base=base, conflicts=conflicts)
 
 
 def resolve_channel(channel: GradientChannel | None, *inputs: torch.Tensor) -> GradientChannel:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from symtensor_autograd.gradient_channel import GradientChannel, channel_of
-from symtensor_autograd.texts import combine_diffs, read_texts, text_tensor, unchanged_texts
+from symtensor_autograd.gradient_channel import GradientChannel, send_diffs
+from symtensor_autograd.texts import combine_diffs, read_texts, unchanged_texts
 
 
 def scatter_numeric(
@@ -59,8 +59,7 @@ def send_scattered(
     for target, diffs in landing.items():
         combined = combine_diffs(base[target] or "", diffs)
         texts[target], conflicts = combined.diff, conflicts + combined.conflicts
-    diffs = text_tensor(texts, source.shape, source.st_root, dtype=source.dtype, temporary=True)
-    channel_of(source, channel).send(source, diffs, base=base, conflicts=conflicts)
+    send_diffs(source, texts, channel, base=base, conflicts=conflicts)
 
 
 def scatter_back(

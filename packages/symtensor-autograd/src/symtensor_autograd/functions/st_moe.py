@@ -48,7 +48,12 @@ from symtensor_autograd.experience import (
     retrieve,
 )
 from symtensor_autograd.functions.routing import received_texts
-from symtensor_autograd.gradient_channel import GradientChannel, channel_of, resolve_channel, stamp
+from symtensor_autograd.gradient_channel import (
+    GradientChannel,
+    resolve_channel,
+    send_diffs,
+    stamp,
+)
 from symtensor_autograd.keywords import KeywordExtractor, LlmKeywords
 from symtensor_autograd.llm_runner import FileTask, LlmRunner
 from symtensor_autograd.prompts import StMoePrompts
@@ -208,8 +213,7 @@ def _send_input_gradient(
     for i, answer in zip(wrong, ctx.config.runner.run(tasks), strict=True):
         if answer is not None:
             texts[i] = unified_diff(ctx.inputs[i], answer)
-    diffs = text_tensor(texts, input.shape, input.st_root, dtype=input.dtype, temporary=True)
-    channel_of(input, ctx.channel).send(input, diffs, base=base)
+    send_diffs(input, texts, ctx.channel, base=base)
 
 
 def _experience_gradient(
@@ -244,10 +248,7 @@ def _experience_gradient(
                 texts[3 * row + VALUE] = unified_diff(entries[row].value, new_values[row])
             numeric[row, KEY:] += sum(weight[i] for i in cases)
 
-    diffs = text_tensor(
-        texts, experience.shape, experience.st_root, dtype=experience.dtype, temporary=True
-    )
-    channel_of(experience, ctx.channel).send(experience, diffs, base=base)
+    send_diffs(experience, texts, ctx.channel, base=base)
     return numeric.to(experience.dtype)
 
 
