@@ -35,6 +35,13 @@ def run(root, experience, inputs, runner, **kwargs):
     return x, *st_moe(x, experience, runner=runner, **kwargs)
 
 
+def experience_diffs(output, expected, root, experience):
+    """Backward of the summed loss of ``output`` against the ``expected`` texts; returns the
+    experience's text gradient, flat (three diffs a row), from the channel ``run`` stamped."""
+    edit_distance_ratio(output, make_tensor(expected, root)).sum().backward()
+    return read_texts(output.st_channel.text_grad(experience))
+
+
 def test_forward_on_an_empty_experience_cold_starts_each_input_on_its_own_row(root, runner_for):
     experience = make_experience(3, root, dtype=torch.float64)
     _, output, indexes = run(root, experience, [X0, X1], runner_for())
@@ -110,10 +117,8 @@ def test_output_coefficients_pass_through_from_the_input(root, runner_for):
 
 def test_backward_on_a_cold_start_writes_input_and_expected_into_the_claimed_row(root, runner_for):
     experience = make_experience(3, root, dtype=torch.float64).requires_grad_()
-    channel = GradientChannel("moe")
-    _, output, indexes = run(root, experience, [X0, X1], runner_for(), channel=channel)
-    edit_distance_ratio(output, make_tensor([Y0, Y1], root)).sum().backward()
-    diffs = read_texts(channel.text_grad(experience))
+    _, output, indexes = run(root, experience, [X0, X1], runner_for())
+    diffs = experience_diffs(output, [Y0, Y1], root, experience)
     for i, (x, y) in enumerate([(X0, Y0), (X1, Y1)]):
         row = indexes[i, 0].item()
         assert diffs[3 * row : 3 * row + 3] == ["", unified_diff("", x), unified_diff("", y)]
@@ -136,13 +141,12 @@ def test_backward_corrects_the_value_of_a_row_holding_the_input_itself_without_l
 ):
     runner = runner_for()
     experience = filled_experience(root, [(X1, "wrong\n")]).requires_grad_()
-    channel = GradientChannel("moe")
-    _, output, _ = run(root, experience, [X1], runner, channel=channel)
+    _, output, _ = run(root, experience, [X1], runner)
     assert read_texts(output) == ["wrong\n"]
     calls = runner.usage.calls
-    edit_distance_ratio(output, make_tensor([Y1], root)).sum().backward()
+    diffs = experience_diffs(output, [Y1], root, experience)
     assert runner.usage.calls == calls
-    assert read_texts(channel.text_grad(experience)) == ["", "", unified_diff("wrong\n", Y1)]
+    assert diffs == ["", "", unified_diff("wrong\n", Y1)]
     assert experience.grad[0, 1] == 0
     assert experience.grad[0, 2] > 0
 
@@ -157,37 +161,30 @@ def test_backward_rewrites_key_and_value_of_another_recalled_row_with_one_llm_pa
         return memory_llm(view, todo)
 
     experience = filled_experience(root, [(X1, Y1)]).requires_grad_()
-    channel = GradientChannel("moe")
-    _, output, indexes = run(root, experience, [X0], runner_for(spy), channel=channel)
+    _, output, indexes = run(root, experience, [X0], runner_for(spy))
     assert indexes.tolist() == [[0]]  # recalled by keyword overlap, not an exact match
     todos.clear()
-    edit_distance_ratio(output, make_tensor([Y0], root)).sum().backward()
+    diffs = experience_diffs(output, [Y0], root, experience)
     assert sorted(todos) == ["new_key.txt", "new_value.txt"]
     # the scripted LLM keeps the key and answers the case's expected output as the new value
-    assert read_texts(channel.text_grad(experience)) == ["", "", unified_diff(Y1, Y0)]
+    assert diffs == ["", "", unified_diff(Y1, Y0)]
     assert experience.grad[0, 1] == experience.grad[0, 2] > 0
 
 
 def test_the_same_wrong_input_twice_claims_a_single_row(root, runner_for):
     experience = make_experience(4, root, dtype=torch.float64).requires_grad_()
-    channel = GradientChannel("moe")
-    _, output, _ = run(root, experience, [X0, X0], runner_for(), channel=channel)
-    edit_distance_ratio(output, make_tensor([Y0, Y0], root)).sum().backward()
-    diffs = read_texts(channel.text_grad(experience))
+    _, output, _ = run(root, experience, [X0, X0], runner_for())
+    diffs = experience_diffs(output, [Y0, Y0], root, experience)
     assert sum(bool(diffs[3 * row + 1]) for row in range(4)) == 1
 
 
 def test_without_update_filled_rows_a_wrong_input_only_claims_an_empty_row(root, runner_for):
     runner = runner_for()
     experience = filled_experience(root, [(X1, Y1), ("", "")]).requires_grad_()
-    channel = GradientChannel("moe")
-    _, output, _ = run(
-        root, experience, [X0], runner, channel=channel, update_filled_rows=False, topk=1
-    )
+    _, output, _ = run(root, experience, [X0], runner, update_filled_rows=False, topk=1)
     calls = runner.usage.calls
-    edit_distance_ratio(output, make_tensor([Y0], root)).sum().backward()
+    diffs = experience_diffs(output, [Y0], root, experience)
     assert runner.usage.calls == calls  # no LLM pass in backward
-    diffs = read_texts(channel.text_grad(experience))
     assert diffs[:3] == ["", "", ""]
     assert diffs[3:] == ["", unified_diff("", X0), unified_diff("", Y0)]
 
@@ -195,13 +192,12 @@ def test_without_update_filled_rows_a_wrong_input_only_claims_an_empty_row(root,
 def test_backward_with_correct_outputs_sends_no_gradient_and_calls_no_llm(root, runner_for):
     runner = runner_for()
     experience = filled_experience(root, [(X0, Y0)]).requires_grad_()
-    channel = GradientChannel("moe")
-    _, output, _ = run(root, experience, [X0], runner, channel=channel)
+    _, output, _ = run(root, experience, [X0], runner)
     calls = runner.usage.calls
-    edit_distance_ratio(output, make_tensor([Y0], root)).sum().backward()
+    diffs = experience_diffs(output, [Y0], root, experience)
     assert runner.usage.calls == calls
     assert experience.grad.abs().sum() == 0
-    assert all(not d for d in read_texts(channel.text_grad(experience)))
+    assert all(not d for d in diffs)
 
 
 def test_input_gradient_is_the_llm_improved_input_and_numeric_pass_through(root, runner_for):
