@@ -1,9 +1,15 @@
 """Atomic writes: complete or absent, never half; modes as ordinary files and folders get."""
 
+import os
 import stat
 
 import pytest
-from symtensor_store.atomic import atomic_directory, atomic_write, atomic_write_text
+from symtensor_store.atomic import (
+    atomic_directory,
+    atomic_symlink,
+    atomic_write,
+    atomic_write_text,
+)
 
 
 def test_atomic_writes_get_the_mode_of_ordinary_files_and_directories(tmp_path):
@@ -41,3 +47,24 @@ def test_a_failed_directory_leaves_nothing(tmp_path):
         (directory / "model.pt").write_text("x")
         raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_symlink_is_replaced_in_place_and_keeps_a_relative_target(tmp_path):
+    for step in ("step-0001", "step-0002"):
+        (tmp_path / "checkpoints" / step).mkdir(parents=True)
+        (tmp_path / "checkpoints" / step / "which").write_text(step)
+    best = tmp_path / "best"
+    atomic_symlink(best, "checkpoints/step-0001")
+    atomic_symlink(best, "checkpoints/step-0002")
+    assert os.readlink(best) == "checkpoints/step-0002"
+    assert (best / "which").read_text() == "step-0002"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best", "checkpoints"]
+
+
+def test_a_symlink_that_cannot_replace_a_folder_leaves_no_temporary(tmp_path):
+    (tmp_path / "best").mkdir()
+    (tmp_path / "best" / "kept").write_text("x")
+    with pytest.raises(OSError):
+        atomic_symlink(tmp_path / "best", "elsewhere")
+    assert [p.name for p in tmp_path.iterdir()] == ["best"]
+    assert (tmp_path / "best" / "kept").read_text() == "x"

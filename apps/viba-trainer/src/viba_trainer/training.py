@@ -13,7 +13,6 @@ loss-curve PNG, all written atomically, so an interrupted run resumes with no fi
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import time
@@ -32,6 +31,7 @@ from symtensor_autograd import (
     write_texts,
 )
 from symtensor_store import dump_tensor, load_tensor, make_tensor, pack_tensor
+from symtensor_store.atomic import atomic_symlink
 from tqdm import tqdm
 
 from viba_trainer.checkpoint import EXPERIENCE_DIR, Checkpoint, CheckpointStore
@@ -346,11 +346,7 @@ def _link_best(run_dir: Path, history: list[IterationMetrics]) -> None:
     best = best_step(history)
     if best is None:
         return
-    link = run_dir / BEST_LINK
-    tmp = run_dir / f".{BEST_LINK}.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)
-    os.symlink(Path("checkpoints") / f"step-{best[0]:04d}", tmp)
-    os.replace(tmp, link)
+    atomic_symlink(run_dir / BEST_LINK, Path("checkpoints") / f"step-{best[0]:04d}")
 
 
 def _write_reports(config: TrainConfig, history: list[IterationMetrics]) -> None:

@@ -1,8 +1,9 @@
 """Atomic writes: a reader, or a crash, sees the old file or the whole new one, never half.
 
 One mechanism for symtensor-store and everything built on it (symtensor-autograd, viba-trainer):
-element files, run files (configs, metrics, plots) and whole folders (checkpoints). A temporary
-beside the target is written, then renamed over it with ``os.replace``.
+element files, run files (configs, metrics, plots), whole folders (checkpoints) and symbolic
+links (linked elements, a run's ``best``). A temporary beside the target is written, then
+renamed over it with ``os.replace``.
 
 Files get the mode an ordinary ``open`` gives (0666 minus the umask) and folders, which
 ``tempfile`` makes private (0700), the mode ``mkdir`` gives (0777 minus the umask), so results
@@ -84,6 +85,21 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, durable: bool 
                 handle.flush()
                 os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_symlink(link: str | os.PathLike[str], points_to: str | os.PathLike[str]) -> None:
+    """Make ``link`` a symbolic link to ``points_to``, replacing whatever was there atomically.
+
+    ``points_to`` is stored as given (a relative target stays relative to ``link``'s folder).
+    """
+    link = Path(link)
+    tmp = _temporary(link)
+    os.symlink(points_to, tmp)
+    try:
+        os.replace(tmp, link)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

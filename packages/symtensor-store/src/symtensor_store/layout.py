@@ -15,7 +15,6 @@ import json
 import math
 import os
 import shutil
-import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -59,11 +58,6 @@ def _final_target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def _ensure_folder(folder: Path) -> None:
-    if not os.path.isdir(folder):
-        folder.mkdir(parents=True, exist_ok=True)
-
-
 def atomic_write_text(path: Path, text: str) -> None:
     """Write `text` (UTF-8, no newline translation) to element file `path` atomically.
 
@@ -82,10 +76,7 @@ def atomic_symlink(link: Path, points_to: str | Path) -> None:
     """Make `link` a symbolic link to `points_to`, replacing whatever was there atomically."""
     link = Path(link)
     try:
-        _ensure_folder(link.parent)
-        tmp = link.parent / f".tmp-link-{uuid.uuid4().hex}"
-        os.symlink(points_to, tmp)
-        os.replace(tmp, link)
+        atomic.atomic_symlink(link, points_to)
     except OSError as error:
         raise StorageError(f"{link}: cannot link element ({error.strerror or error})") from error
 
