@@ -9,8 +9,8 @@ from collections import OrderedDict
 from dataclasses import asdict
 from pathlib import Path
 
+from .atomic import atomic_write_text
 from .chat import ChatRequest, ChatResponse
-from .workspace import atomic_write_text
 
 
 def default_cache_dir() -> Path:

@@ -5,17 +5,15 @@ Hot paths work on ``str`` paths (os.path, os.scandir): a cache hit spends most o
 
 from __future__ import annotations
 
-import itertools
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import atomic_write_text
 from .errors import ExampleFileError, WorkspaceEscapeError, WorkspaceMissingError
 from .task import TODO_PLACEHOLDER, AgentTask, TaskView
 
 MAX_FILE_BYTES = 1_000_000
-_tmp_counter = itertools.count()
 
 
 def resolve_inside(workspace: Path, relative: str | os.PathLike[str]) -> Path:
@@ -47,30 +45,6 @@ def _resolve_in_root(root: str, text: str) -> str:
             f"path {text!r} resolves to {target}, outside workspace {root} (symlink?)"
         )
     return target
-
-
-def atomic_write_text(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` through a temporary file and os.replace (never half-written).
-
-    A private copy of the mechanism in ``symtensor_store.atomic``: llm-backends is a root of
-    its own (symtensor-autograd depends on both), so neither may import the other.
-    """
-    directory, name = os.path.split(os.fspath(path))
-    tmp = os.path.join(
-        directory, f".{name}.{os.getpid()}.{threading.get_ident()}.{next(_tmp_counter)}.tmp"
-    )
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileNotFoundError:
-        os.makedirs(directory, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content.encode("utf-8"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_inside(workspace: Path, relative: str | os.PathLike[str], content: str) -> Path:

@@ -12,6 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_write
 from ..chat import ChatRequest, ChatResponse
 from ..errors import BackendConfigError, LLMBackendError, ModelFileMissingError
 
@@ -64,10 +65,7 @@ def bundled_model_path(name: str) -> Path:
 
     target = default_cache_dir() / "models" / spec.filename
     if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.partial")
-        assemble(str(partial))
-        os.replace(partial, target)
+        atomic_write(target, lambda partial: assemble(str(partial)))
     return target
 
 
