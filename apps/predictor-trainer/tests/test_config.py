@@ -116,3 +116,10 @@ def test_every_key_has_a_help_line_and_help_shows_it(capsys):
     out = capsys.readouterr().out
     for name, text in KEY_HELP.items():
         assert f"  {name} = " in out and text in out, name
+
+
+def test_shipped_configs_read_their_longest_expression_whole():
+    for name in shipped_configs():
+        config = load_config(name)
+        longest = config.expression_generator("train").longest_text()
+        assert len(longest) <= config.block_size, name

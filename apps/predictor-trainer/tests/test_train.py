@@ -128,10 +128,18 @@ def test_killed_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path
         assert torch.equal(a[key], b[key]), key
 
 
-def test_cli_names_an_expression_longer_than_block_size(tmp_path, capsys):
-    args = ["tiny", "--block_size=4", "--max_iters=1", "--progress=false", f"--out_dir={tmp_path}"]
+def test_cli_refuses_a_block_size_shorter_than_the_longest_expression_before_training(
+    tmp_path, capsys
+):
+    """tiny once had block_size 24: seed 1 drew a 26-character text mid-run and stopped there."""
+    out_dir = tmp_path / "run"
+    args = ["tiny", "--block_size=25", "--max_iters=1", "--progress=false", f"--out_dir={out_dir}"]
     assert main(args) == 2
-    assert "must have 1..4" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "block_size 25 is shorter than the longest expression" in err
+    assert "(26 characters, e.g. '-((-9) * (-((-9) * (-9))))')" in err
+    assert err.count("\n") == 1
+    assert not out_dir.exists()
 
 
 @pytest.mark.parametrize(

@@ -88,3 +88,54 @@ def test_bad_options_are_rejected(options: dict[str, object]) -> None:
     arguments = {"config": CONFIG, "split": "train", "seed": 0, **options}
     with pytest.raises(ValueError):
         ExpressionGenerator(**arguments)  # type: ignore[arg-type]
+
+
+def _every_text(numbers: int, operations: str, negative: bool, negated: bool) -> list[str]:
+    """Every text of every tree of ``numbers`` numbers (of the longest digits), exhaustively."""
+    from decimal import Decimal
+
+    from dag_executor import Neg
+
+    def trees(count: int) -> list[Expr]:
+        if count == 1:
+            signs = (1, -1) if negative else (1,)
+            return [Number(Decimal(sign * 99)) for sign in signs]
+        built: list[Expr] = []
+        for left_count in range(1, count):
+            for left in trees(left_count):
+                for right in trees(count - left_count):
+                    for op in operations:
+                        node = {
+                            "+": Add((left, right)),
+                            "-": Add((left, Neg(right))),
+                            "*": Mul((left, right)),
+                            "/": Mul((left, Recip(right))),
+                        }[op]
+                        built += [node, Neg(node)] if negated else [node]
+        return built
+
+    return [str(tree) for tree in trees(numbers)]
+
+
+@pytest.mark.parametrize(
+    ("operations", "negative", "negated"),
+    [("+-*/", True, True), ("+-", True, False), ("*/", False, True), ("-", False, False)],
+)
+def test_longest_text_is_the_longest_any_tree_can_write(operations, negative, negated) -> None:
+    config = DagConfig(depth=3, max_digits=2, max_decimals=0)
+    generator = ExpressionGenerator(
+        config,
+        operation_weights=dict.fromkeys(operations, 1.0),
+        negative_probability=0.2 if negative else 0.0,
+        negation_probability=0.1 if negated else 0.0,
+    )
+    exhaustive = max((t for n in (2, 3, 4) for t in _every_text(n, operations, negative, negated)),
+                     key=len)  # fmt: skip
+    assert len(generator.longest_text()) == len(exhaustive)
+
+
+def test_samples_reach_longest_text_and_never_pass_it() -> None:
+    # predictor-train's tiny task: seed 1 draws a 26-character text at index 7745
+    generator = ExpressionGenerator(DagConfig(depth=2, max_digits=1, max_decimals=0), seed=1)
+    lengths = [len(generator.sample(i)[0]) for i in range(8_000)]
+    assert max(lengths) == len(generator.longest_text()) == 26

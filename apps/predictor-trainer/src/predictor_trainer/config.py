@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dag_executor import DagConfig
+from dag_executor import DagConfig, ExpressionGenerator
+from dag_executor.generator import Split
 from nanogpt_dag import DagLossWeights, GPTConfig
 
 from predictor_trainer.errors import TrainConfigError
@@ -118,10 +119,34 @@ class TrainConfig:
             raise TrainConfigError(
                 f"min_lr ({self.min_lr}) must not exceed learning_rate ({self.learning_rate})"
             )
+        longest = self.expression_generator("train").longest_text()
+        if len(longest) > self.block_size:
+            raise TrainConfigError(
+                f"block_size {self.block_size} is shorter than the longest expression this config "
+                f"can draw ({len(longest)} characters, e.g. {longest!r}): raise block_size to "
+                f"{len(longest)} or draw fewer or shorter numbers"
+            )
+
+    def dag(self) -> DagConfig:
+        """The shape of this run's DAGs (depth, integer digits, decimals)."""
+        return DagConfig(self.dag_depth, self.max_digits, self.max_decimals)
+
+    def expression_generator(self, split: Split) -> ExpressionGenerator:
+        """The generator of `split`'s expressions, as this config describes them."""
+        return ExpressionGenerator(
+            self.dag(),
+            split,
+            self.seed,
+            operation_weights=dict.fromkeys(self.operations, 1.0),
+            min_numbers=self.min_numbers,
+            max_numbers=self.max_numbers or None,
+            negative_probability=self.negative_probability,
+            negation_probability=self.negation_probability,
+        )
 
     def _check_data(self) -> None:
         try:
-            DagConfig(self.dag_depth, self.max_digits, self.max_decimals)
+            self.dag()
         except ValueError as err:
             raise TrainConfigError(f"dag_depth, max_digits, max_decimals: {err}") from None
         most = self.dag_depth + 1

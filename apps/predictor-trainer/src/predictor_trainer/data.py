@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from dag_executor import DagConfig, DagTensors, ExpressionGenerator
+from dag_executor import DagTensors
 from nanogpt_dag import CharTokenizer
 
 from predictor_trainer.config import TrainConfig
@@ -42,31 +42,15 @@ class DagBatch:
         )
 
 
-def dag_config(config: TrainConfig) -> DagConfig:
-    """The DagConfig a TrainConfig describes."""
-    return DagConfig(config.dag_depth, config.max_digits, config.max_decimals)
-
-
 class ExampleStream:
     """Batches of (text, DAG tensors, value) for each split, addressed by position."""
 
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
-        self.dag = dag_config(config)
+        self.dag = config.dag()
         self.tokenizer = CharTokenizer()
-        weights = {op: 1.0 for op in config.operations}
         self.generators = {
-            split: ExpressionGenerator(
-                self.dag,
-                split,
-                config.seed,
-                operation_weights=weights,
-                min_numbers=config.min_numbers,
-                max_numbers=config.max_numbers or None,
-                negative_probability=config.negative_probability,
-                negation_probability=config.negation_probability,
-            )
-            for split in ("train", "val", "test")
+            split: config.expression_generator(split) for split in ("train", "val", "test")
         }
 
     def batch(self, split: str, indices: range | list[int]) -> DagBatch:

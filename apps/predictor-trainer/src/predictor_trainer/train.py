@@ -41,7 +41,7 @@ from predictor_trainer.checkpoint import (
     save_checkpoint,
 )
 from predictor_trainer.config import TrainConfig
-from predictor_trainer.data import ExampleStream, dag_config
+from predictor_trainer.data import ExampleStream
 from predictor_trainer.errors import CheckpointError, TrainConfigError
 from predictor_trainer.evaluate import evaluate
 from predictor_trainer.metrics_log import MetricsLog, plot_metrics
@@ -89,7 +89,7 @@ def build_model(config: TrainConfig) -> PredictorOnlyModel:
         bias=config.bias,
         lm_head=False,
     )
-    return PredictorOnlyModel(PredictorConfig(gpt, dag_config(config), config.head_hidden))
+    return PredictorOnlyModel(PredictorConfig(gpt, config.dag(), config.head_hidden))
 
 
 def build_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.AdamW:

@@ -135,18 +135,46 @@ class ExpressionGenerator:
             yield self.sample(index)
             index += 1
 
+    def longest_text(self) -> str:
+        """A longest text this generator can write: no ``sample(i)[0]`` is longer.
+
+        Built, not sampled: for each count of numbers it keeps, per way a parent renders a
+        subtree (``_rendering_class``), the longest subtree, so the few survivors are combined
+        with every operation and negation the generator may draw, from numbers of the most
+        digits (negative ones when it draws those). A parent's length is its children's plus
+        what their classes add, so the longest of each class is all it needs.
+        """
+        digits = "9" * self.config.max_digits
+        if self.config.max_decimals:
+            digits += "." + "9" * self.config.max_decimals
+        numbers = [Number(Decimal(digits))]
+        if self.negative_probability > 0:
+            numbers.append(Number(-Decimal(digits)))
+        longest: dict[int, list[Expr]] = {1: numbers}
+        for count in range(2, self.max_numbers + 1):
+            by_class: dict[tuple[object, ...], Expr] = {}
+            for left_count in range(1, count):
+                for left in longest[left_count]:
+                    for right in longest[count - left_count]:
+                        for op in self.operations:
+                            node = _apply(op, left, right)
+                            negated = [Neg(node)] if self.negation_probability > 0 else []
+                            for tree in (node, *negated):
+                                known = by_class.setdefault(_rendering_class(tree), tree)
+                                if len(str(tree)) > len(str(known)):
+                                    by_class[_rendering_class(tree)] = tree
+            longest[count] = list(by_class.values())
+        candidates = (
+            tree for n in range(self.min_numbers, self.max_numbers + 1) for tree in longest[n]
+        )
+        return max((str(tree) for tree in candidates), key=len)
+
     def _tree(self, rng: random.Random, count: int) -> Expr:
         if count == 1:
             return self._number(rng)
         left_count = rng.randint(1, count - 1)
         left, right = self._tree(rng, left_count), self._tree(rng, count - left_count)
-        op = rng.choices(self.operations, self.weights)[0]
-        node = {
-            "+": lambda: Add((left, right)),
-            "-": lambda: Add((left, Neg(right))),
-            "*": lambda: Mul((left, right)),
-            "/": lambda: Mul((left, Recip(right))),
-        }[op]()
+        node = _apply(rng.choices(self.operations, self.weights)[0], left, right)
         return Neg(node) if rng.random() < self.negation_probability else node
 
     def _number(self, rng: random.Random) -> Number:
@@ -155,3 +183,24 @@ class ExpressionGenerator:
         mantissa = rng.randrange(10 ** (integer_digits + decimals))
         value = Decimal(mantissa).scaleb(-decimals)
         return Number(-value if rng.random() < self.negative_probability else value)
+
+
+def _apply(op: str, left: Expr, right: Expr) -> Expr:
+    """The tree of ``left op right`` as the generator writes it (``a - b`` is ``a + -b``)."""
+    if op == "+":
+        return Add((left, right))
+    if op == "-":
+        return Add((left, Neg(right)))
+    if op == "*":
+        return Mul((left, right))
+    return Mul((left, Recip(right)))
+
+
+def _rendering_class(expr: Expr) -> tuple[object, ...]:
+    """All that a parent's rendering looks at in ``expr`` besides its text: its kind, whether
+    it is a negative number, and for a negation the same of its operand."""
+
+    def kind(e: Expr) -> tuple[object, ...]:
+        return type(e), isinstance(e, Number) and e.decimal < 0
+
+    return kind(expr), kind(expr.operand) if isinstance(expr, Neg) else None
