@@ -48,9 +48,10 @@ class DenseToSparse(torch.autograd.Function):
             return None, None
         (dense,) = ctx.saved_tensors
         what = "dense_to_sparse's input"
-        return scatter_back(
+        grad = scatter_back(
             ctx.channel, dense, ctx.sources, diffs, grad_values, ctx.dense_texts, what
-        ), None
+        )
+        return grad, None
 
 
 class SparseToDense(torch.autograd.Function):
