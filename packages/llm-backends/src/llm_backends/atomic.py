@@ -27,7 +27,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) 
     concurrent writers of one path never share it; the last rename wins.
     """
     directory, name = os.path.split(os.fspath(path))
-    os.makedirs(directory or ".", exist_ok=True)
+    if directory and not os.path.isdir(directory):  # one stat on the hot path of cache writes
+        os.makedirs(directory, exist_ok=True)
     tmp = Path(directory, f".{name}.{os.getpid()}.{threading.get_ident()}.{next(_tmp_counter)}.tmp")
     try:
         write(tmp)
