@@ -43,22 +43,11 @@ def test_modular_arithmetic_is_the_expressions_value_mod_5(length):
 
 
 def test_modular_arithmetic_respects_precedence():
-    tokens = [
-        2,
-        regular.ModularArithmetic.PLUS,
-        3,
-        regular.ModularArithmetic.TIMES,
-        4,
-    ]  # 2 + 12 = 14
-    assert regular.ModularArithmetic.value(tokens) == 4
-    tokens = [
-        1,
-        regular.ModularArithmetic.MINUS,
-        3,
-        regular.ModularArithmetic.TIMES,
-        3,
-    ]  # 1 - 9 = -8
-    assert regular.ModularArithmetic.value(tokens) == 2
+    task = regular.ModularArithmetic
+    tokens = [2, task.PLUS, 3, task.TIMES, 4]  # 2 + 12 = 14
+    assert task.value(tokens) == 4
+    tokens = [1, task.MINUS, 3, task.TIMES, 3]  # 1 - 9 = -8
+    assert task.value(tokens) == 2
 
 
 @pytest.mark.parametrize("length", [1, 3, 40])

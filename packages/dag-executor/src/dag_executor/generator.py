@@ -160,9 +160,9 @@ class ExpressionGenerator:
                             node = _apply(op, left, right)
                             negated = [Neg(node)] if self.negation_probability > 0 else []
                             for tree in (node, *negated):
-                                known = by_class.setdefault(_rendering_class(tree), tree)
-                                if len(str(tree)) > len(str(known)):
-                                    by_class[_rendering_class(tree)] = tree
+                                key = _rendering_class(tree)
+                                if key not in by_class or len(str(tree)) > len(str(by_class[key])):
+                                    by_class[key] = tree
             longest[count] = list(by_class.values())
         candidates = (
             tree for n in range(self.min_numbers, self.max_numbers + 1) for tree in longest[n]

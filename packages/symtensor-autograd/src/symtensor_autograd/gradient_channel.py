@@ -12,7 +12,8 @@ owned by one model, that every Function of this package is handed explicitly:
    for its experience).
 2. **Backward, sending.** When a Function's backward has the text gradient of one of its symbolic
    inputs ``x`` (one diff per element of ``x``), it calls ``send_diffs(x, diffs, ctx.channel)``,
-   which sends them on ``x``'s own channel (``channel_of``). The loss starts this: ``edit_distance_ratio`` sends ``diff(actual, expected)``.
+   which sends them on ``x``'s own channel (``channel_of``). The loss starts this:
+   ``edit_distance_ratio`` sends ``diff(actual, expected)``.
 3. **Backward, receiving.** The Function that produced ``y`` calls ``channel.receive(y)`` at the
    top of its backward. Autograd runs backward in reverse topological order, so every consumer
    of ``y`` has sent by then. Two consumers' diffs for one value are combined (the value's text
